@@ -1,0 +1,105 @@
+"""EMS allocation benchmark: one allocation, in process, for 100 / 1,000 / 10,000 stations.
+
+Site: 60 nodes on 3 levels (HV, 7 sub-distributors, 52 leaf distributors), base load at HV
+and on some sub-distributors, mixed 1/2/3-phase vehicles, rotations R/L, two priorities,
+unbalance limit 20 A. Each size runs with and without the unbalance limit, and the LP
+reference (HiGHS progressive filling) runs on the 1,000-station instance in the same run.
+
+    PYTHONPATH=src .venv/bin/python bench/bench_ems.py [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chargegrid.ems import allocate_scenario, parse_scenario
+from chargegrid.ems.allocate import exact_allocation
+from chargegrid.ems.lp_reference import allocate_lp
+from chargegrid.ems.problem import compile_scenario
+
+
+def site(n_stations: int, *, unbalance: float | None, seed: int = 7) -> dict[str, Any]:
+    rnd = random.Random(seed)
+    scale = max(1.0, n_stations / 1000)
+    nodes: list[dict[str, Any]] = [{"id": "HV", "limit_a": round(2500 * scale)}]
+    subs = [f"UV{k}" for k in range(7)]
+    nodes += [{"id": s, "parent": "HV", "limit_a": round(600 * scale)} for s in subs]
+    leaves = [f"D{k}" for k in range(52)]
+    nodes += [{"id": d, "parent": subs[k % 7], "limit_a": round(rnd.choice([80, 100, 125])
+                                                                   * scale)}
+              for k, d in enumerate(leaves)]
+    base = {"HV": {"L1": 300, "L2": 220, "L3": 260}, "UV2": {"L1": 40, "L2": 0, "L3": 25}}
+    stations = [{
+        "id": f"CP{k:05d}", "node": rnd.choice(leaves),
+        "phase_rotation": rnd.choice(["L1", "L2", "L3"]),
+        "field_rotation": rnd.choice(["R", "R", "L"]),
+        "max_a": rnd.choice([16, 20, 32, 32]), "min_a": 6,
+        "priority": 1 if rnd.random() < 0.1 else 0,
+        "vehicle_phases": rnd.choice([1, 1, 2, 3, 3, 3]),
+        "charging": rnd.random() < 0.85,
+    } for k in range(n_stations)]
+    out: dict[str, Any] = {"format": "chargegrid-scenario/1", "nodes": nodes,
+                           "base_load_a": base, "stations": stations}
+    if unbalance is not None:
+        out["unbalance_limit_a"] = unbalance
+    return out
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return runs
+
+
+def row(label: str, runs: list[float]) -> str:
+    runs = sorted(runs)
+    p90 = runs[min(len(runs) - 1, int(0.9 * len(runs)))]
+    return f"| {label} | {statistics.median(runs):.1f} | {p90:.1f} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    print("| instance | method | median ms | p90 ms |")
+    print("|---|---|---|---|")
+    medians: dict[tuple[int, bool], float] = {}
+    for n in (100, 1000, 10000):
+        for band in (True, False):
+            raw = site(n, unbalance=20 if band else None)
+            _, method = exact_allocation(compile_scenario(parse_scenario(raw)))
+            repeat = args.repeat if (method == "waterfill" or n <= 1000) else 3
+            runs = timed(lambda raw=raw: allocate_scenario(raw), repeat)
+            medians[(n, band)] = statistics.median(runs)
+            label = f"{n} stations, unbalance {'20 A' if band else 'off'}"
+            print(row(f"{label} | {method}", runs))
+    print()
+    for band in (True, False):
+        growth = medians[(10000, band)] / medians[(1000, band)]
+        small = medians[(1000, band)] / medians[(100, band)]
+        print(f"growth unbalance {'on ' if band else 'off'}: x{small:.1f} for 100->1,000, "
+              f"x{growth:.1f} for 1,000->10,000 stations")
+    print()
+    for band in (True, False):
+        problem = compile_scenario(parse_scenario(site(1000, unbalance=20 if band else None)))
+        lp_runs = timed(lambda problem=problem: allocate_lp(problem), 3)
+        engine_runs = timed(lambda problem=problem: exact_allocation(problem), args.repeat)
+        ref, eng = statistics.median(lp_runs), statistics.median(engine_runs)
+        diff = max(abs(a - b) for a, b in zip(allocate_lp(problem),
+                                              exact_allocation(problem)[0], strict=True))
+        print(f"1,000 stations, unbalance {'20 A' if band else 'off'}: LP reference "
+              f"{ref:.0f} ms, engine (exact part) {eng:.1f} ms, ratio LP/engine "
+              f"{ref / eng:.1f}, max |engine - LP| {diff:.2e} A")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Assemble the REST API for a runtime: routers, authentication, error shape, OpenAPI."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from chargegrid import __version__
+from chargegrid.api.deps import authorize_by_method
+from chargegrid.api.errors import install_error_handlers
+from chargegrid.api.routes import (
+    commands,
+    health,
+    id_tokens,
+    site_control,
+    sites,
+    stations,
+    transactions,
+)
+from chargegrid.runtime import Runtime
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """Build the app; the caller owns the runtime's lifecycle (start and stop)."""
+    app = FastAPI(
+        title="ChargeGrid",
+        version=__version__,
+        summary="Charge point management: stations, id tokens, transactions, commands.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(health.router, prefix=API_PREFIX)
+    # Everything else needs a token; writes need write permission unless a route is stricter.
+    protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorize_by_method)])
+    for module in (stations, id_tokens, transactions, commands, sites, site_control):
+        protected.include_router(module.router)
+    app.include_router(protected)
+    return app

@@ -1,0 +1,1 @@
+"""One router module per domain; `app.py` assembles them under /api/v1."""

@@ -1,0 +1,55 @@
+"""Id tokens: the cards and app ids stations ask us to authorise."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from chargegrid.api.deps import AdminPrincipal, DbSession, RuntimeDep
+from chargegrid.api.schemas.common import Limit, Offset
+from chargegrid.api.schemas.id_tokens import IdTokenCreate, IdTokenRead, IdTokenUpdate
+from chargegrid.services import id_tokens
+from chargegrid.store.models import IdToken
+
+router = APIRouter(prefix="/id-tokens", tags=["id tokens"])
+
+TokenPath = Annotated[str, Path(min_length=1, max_length=36)]
+
+
+@router.get("", response_model=list[IdTokenRead])
+def list_id_tokens(db: DbSession, limit: Limit = 100, offset: Offset = 0) -> list[IdToken]:
+    """Id tokens ordered by token."""
+    return id_tokens.list_all(db, limit=limit, offset=offset)
+
+
+@router.post("", response_model=IdTokenRead, status_code=status.HTTP_201_CREATED)
+def create_id_token(body: IdTokenCreate, db: DbSession, runtime: RuntimeDep,
+                    _: AdminPrincipal) -> IdToken:
+    """Add a token; an existing one is a conflict, never silently overwritten."""
+    return id_tokens.create(
+        db, token=body.token, now=runtime.clock.now(), status=body.status,
+        expires_at=body.expires_at, parent_id_tag=body.parent_id_tag, label=body.label,
+        token_type=body.token_type,
+    )
+
+
+@router.get("/{token}", response_model=IdTokenRead)
+def get_id_token(token: TokenPath, db: DbSession) -> IdToken:
+    """One token and its standing."""
+    return id_tokens.get_by_token_or_raise(db, token=token)
+
+
+@router.patch("/{token}", response_model=IdTokenRead)
+def update_id_token(token: TokenPath, body: IdTokenUpdate, db: DbSession, runtime: RuntimeDep,
+                    _: AdminPrincipal) -> IdToken:
+    """Block, unblock or re-date a token; it takes effect at the token's next Authorize."""
+    sent = body.model_fields_set
+    return id_tokens.update(
+        db, token=token, now=runtime.clock.now(), status=body.status,
+        expires_at=body.expires_at, clear_expiry="expires_at" in sent and body.expires_at is None,
+        # The service reads "" as "remove the parent".
+        parent_id_tag="" if "parent_id_tag" in sent and body.parent_id_tag is None
+        else body.parent_id_tag,
+        label=body.label,
+    )

@@ -1,0 +1,1 @@
+"""The `chargegrid` command line (typer): one sub-app per concern."""

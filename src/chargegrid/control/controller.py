@@ -1,0 +1,254 @@
+"""One site's control loop: on events and on a period, take a snapshot, allocate with the
+pure engine, and push the limits that changed.
+
+Everything reaches stations through the one command path (audited, with timeouts). A
+station that rejects TxProfiles is switched to TxDefaultProfile for live limits; a station
+that (re)connects first gets its persistent fallback profile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from chargegrid.bus.events import Event, StationDisconnected
+from chargegrid.clock import Clock
+from chargegrid.control import base_load, fallback, site_config, snapshot
+from chargegrid.control.live_state import LiveState
+from chargegrid.control.load_history import LoadHistory
+from chargegrid.control.profile_plan import (
+    PlanOptions,
+    SentLimit,
+    fallback_profile,
+    live_profile,
+    needs_send,
+)
+from chargegrid.control.rotation import Rotation
+from chargegrid.control.site_config import PointConfig, SiteConfig
+from chargegrid.control.site_meters import SiteMeters
+from chargegrid.domain.commands import Purpose, SetChargingProfile
+from chargegrid.ems.allocate import allocate_scenario
+from chargegrid.ems.phases import PHASES
+from chargegrid.errors import ChargeGridError
+from chargegrid.services import external_limits
+from chargegrid.services.commands import CommandService
+from chargegrid.store.models import NodeLoadSample
+
+log = logging.getLogger(__name__)
+
+Allocator = Callable[[dict[str, Any]], dict[str, Any]]
+FallbackPlanner = Callable[[SiteConfig], dict[str, float]]
+PhaseLoad = dict[str, float]
+# Temporary limits imposed from outside (grid operator signal, API): node → per-phase amps.
+ExternalLimits = Callable[[datetime], dict[str, PhaseLoad]]
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerOptions:
+    period_s: float = 15.0
+    debounce_s: float = 0.2
+    max_parallel_sends: int = 64
+    rotation_s: float = 900.0
+    plan: PlanOptions = field(default_factory=PlanOptions)
+
+
+@dataclass(slots=True)
+class CycleReport:
+    at: datetime
+    allocation: dict[str, Any]
+    sent: dict[str, float]
+    failed: dict[str, str]
+    offline: tuple[str, ...] = ()
+    flagged: tuple[str, ...] = ()
+    stale_meters: tuple[str, ...] = ()
+
+
+class SiteController:
+    """Runs until cancelled; `notify(event)` is its bus subscription."""
+
+    def __init__(self, *, site_id: int, sessions: sessionmaker[Session], commands: CommandService,
+                 clock: Clock, allocate: Allocator = allocate_scenario,
+                 plan_fallback: FallbackPlanner = fallback.plan,
+                 meters: SiteMeters | None = None, external_limits: ExternalLimits | None = None,
+                 options: ControllerOptions | None = None) -> None:
+        self.site_id = site_id
+        self._sessions = sessions
+        self._commands = commands
+        self._clock = clock
+        self._allocate = allocate
+        self._plan_fallback = plan_fallback
+        self.meters = meters
+        self._external = external_limits
+        self.options = options or ControllerOptions()
+        self.live = LiveState()
+        self.sent: dict[str, SentLimit] = {}
+        self.purpose: dict[str, Purpose] = {}
+        self.fallbacks: dict[str, float] = {}
+        # Fallback limit each point's station holds on its current connection.
+        self._fallback_held: dict[str, float] = {}
+        self._wake = asyncio.Event()
+        self.last: CycleReport | None = None
+        self.cycles = 0
+        self.history = LoadHistory(site_id)
+        self.rotation = Rotation(self.options.rotation_s)
+
+    def notify(self, event: Event) -> None:
+        """Bus subscriber: update live state and ask for a new allocation soon."""
+        station_id = self.live.apply(event)
+        if station_id is None:
+            return
+        if isinstance(event, StationDisconnected):
+            for table in (self._fallback_held, self.sent):
+                for key in [k for k in table if k.split("#")[0] == station_id]:
+                    del table[key]
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.options.period_s)
+                await asyncio.sleep(self.options.debounce_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.cycle()
+            except Exception:
+                log.exception("site %s: control cycle failed", self.site_id)
+
+    async def cycle(self) -> CycleReport | None:
+        config = await asyncio.to_thread(self._load)
+        if config is None:
+            return None
+        self.fallbacks = self._plan_fallback(config)
+        await self._send_fallbacks(config)
+        now = self._clock.now()
+        base, node_limits, stale = self._measured_base_load(config, now)
+        external = (self._external(now) if self._external is not None
+                    else await asyncio.to_thread(self._read_external_limits, now))
+        for node, limit in external.items():
+            current = node_limits.get(node)
+            node_limits[node] = limit if current is None else {
+                p: min(current[p], limit[p]) for p in PHASES}
+        order = self.rotation.order([p.point_id for p in config.points], now)
+        snap = snapshot.build(config, self.live, now, self.sent, self.fallbacks, base,
+                              node_limits, order)
+        points = snap.points
+        allocation = self._allocate(snap.scenario)
+        limits = {pid: float(v["limit_a"]) for pid, v in allocation["stations"].items()}
+        sends: dict[str, float] = {}
+        for pid, point in points.items():
+            evse = self.live.station(point.station_id).evse(point.evse_id)
+            if not evse.in_session or not self.live.station(point.station_id).connected:
+                continue
+            if needs_send(self.sent.get(pid), limits.get(pid, 0.0), now, self.options.plan):
+                sends[pid] = limits.get(pid, 0.0)
+        self.rotation.record(limits, set(points), now)
+        failed = await self._push(points, sends, now)
+        finished = self.history.add(now, allocation.get("nodes", {}))
+        if finished:
+            await asyncio.to_thread(self._store_history, finished)
+        self.cycles += 1
+        self.last = CycleReport(now, allocation, {k: v for k, v in sends.items()
+                                                  if k not in failed}, failed,
+                                snap.offline, snap.flagged, stale)
+        return self.last
+
+    def _measured_base_load(self, config: SiteConfig, now: datetime
+                            ) -> tuple[dict[str, PhaseLoad], dict[str, PhaseLoad],
+                                       tuple[str, ...]]:
+        """Dynamic sites: base load from fresh meters, static budgets where they are stale."""
+        if config.mode != "dynamic" or self.meters is None:
+            return {}, {}, ()
+        ev: dict[str, PhaseLoad] = {}
+        spare: dict[str, PhaseLoad] = {}
+        for point in config.points:
+            grid = point.grid_phases()
+            evse = self.live.station(point.station_id).evse(point.evse_id)
+            for k, station_phase in enumerate(PHASES):
+                g = PHASES[grid[k]]
+                ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += evse.currents.get(
+                    station_phase, 0.0)
+                spare.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += (
+                    self.fallbacks.get(point.point_id, 0.0))
+        result = base_load.compute(list(config.topology.get("nodes", [])),
+                                   self.meters.measured(now), ev, spare,
+                                   config.topology.get("static_limits_a"))
+        return result.base_load, dict(result.node_limits), result.stale_nodes
+
+    def wake(self) -> None:
+        """Allocate now (a new external limit, an edited topology)."""
+        self._wake.set()
+
+    def _read_external_limits(self, now: datetime) -> dict[str, PhaseLoad]:
+        with self._sessions() as session:
+            active = external_limits.active(session, site_id=self.site_id, now=now)
+        return {node: dict.fromkeys(PHASES, amps) for node, amps in active.items()}
+
+    def _store_history(self, rows: list[NodeLoadSample]) -> None:
+        with self._sessions() as session:
+            session.add_all(rows)
+            session.commit()
+
+    def _load(self) -> SiteConfig | None:
+        with self._sessions() as session:
+            return site_config.load(session, site_id=self.site_id)
+
+    async def _push(self, points: dict[str, PointConfig], sends: dict[str, float],
+                    now: datetime) -> dict[str, str]:
+        limit = asyncio.Semaphore(self.options.max_parallel_sends)
+        failed: dict[str, str] = {}
+
+        async def one(pid: str, amps: float) -> None:
+            point = points[pid]
+            tx = self.live.station(point.station_id).evse(point.evse_id).transaction_id
+            async with limit:
+                for purpose in self._purposes(pid):
+                    profile = live_profile(amps, now, self.options.plan, transaction_id=tx,
+                                           purpose=purpose)
+                    try:
+                        _, result = await self._commands.send(
+                            point.station_id, SetChargingProfile(point.evse_id, profile),
+                            requested_by="ems")
+                    except ChargeGridError as err:
+                        failed[pid] = err.message
+                        return
+                    if result.status == "Accepted":
+                        self.purpose[pid] = purpose
+                        assert profile.valid_to is not None
+                        self.sent[pid] = SentLimit(amps, profile.valid_to, purpose)
+                        return
+                failed[pid] = "station rejected TxProfile and TxDefaultProfile"
+
+        await asyncio.gather(*(one(pid, amps) for pid, amps in sends.items()))
+        return failed
+
+    def _purposes(self, pid: str) -> tuple[Purpose, ...]:
+        """TxProfile first; a station that rejected it keeps getting TxDefaultProfile."""
+        if self.purpose.get(pid) == "TxDefaultProfile":
+            return ("TxDefaultProfile",)
+        return ("TxProfile", "TxDefaultProfile")
+
+    async def _send_fallbacks(self, config: SiteConfig) -> None:
+        """Every connected point gets its fallback once per connection, and again whenever
+        its value changes (a topology edit, a station added to the site)."""
+        todo = [p for p in config.points
+                if self.live.station(p.station_id).connected
+                and self._fallback_held.get(p.point_id) != self.fallbacks.get(p.point_id, 0.0)]
+        for point in todo:
+            amps = self.fallbacks.get(point.point_id, 0.0)
+            try:
+                _, result = await self._commands.send(
+                    point.station_id, SetChargingProfile(point.evse_id, fallback_profile(amps)),
+                    requested_by="ems-fallback")
+            except ChargeGridError as err:
+                log.warning("fallback for %s not set: %s", point.point_id, err.message)
+                continue
+            if result.status == "Accepted":
+                self._fallback_held[point.point_id] = amps

@@ -1,0 +1,76 @@
+"""Which limits to send, and as which charging profiles.
+
+Live limits go out as TxProfiles with a short validity the controller renews: if we lose the
+link, the live profile expires and the station falls back on its own to the persistent
+TxDefaultProfile (the fallback) that every station gets at boot and on reconnection. A new
+limit is sent only when it moves by more than a step (or crosses zero, or its profile is
+about to expire), so chargers are not flooded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chargegrid.domain.commands import ChargingProfile, Purpose, SchedulePeriod
+
+FALLBACK_PROFILE_ID = 9001
+LIVE_PROFILE_ID = 9002
+FALLBACK_STACK_LEVEL = 0
+LIVE_STACK_LEVEL = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    step_a: float = 1.0
+    validity_s: int = 120
+    renew_before_s: int = 45
+
+
+@dataclass(frozen=True, slots=True)
+class SentLimit:
+    """What a point was last told and until when that holds."""
+
+    limit_a: float
+    valid_until: datetime
+    purpose: Purpose
+
+
+def needs_send(previous: SentLimit | None, limit_a: float, now: datetime,
+               options: PlanOptions) -> bool:
+    """True when the station must be told: first time, a real change, or renewal due."""
+    if previous is None:
+        return True
+    if (previous.limit_a == 0) != (limit_a == 0):
+        return True
+    if abs(previous.limit_a - limit_a) >= options.step_a:
+        return True
+    return previous.valid_until - now <= timedelta(seconds=options.renew_before_s)
+
+
+def floor_tenth(value: float) -> float:
+    """OCPP 1.6 limits carry one decimal; rounding down keeps the allocation safe."""
+    return math.floor(max(0.0, value) * 10 + 1e-9) / 10
+
+
+def live_profile(limit_a: float, now: datetime, options: PlanOptions, *,
+                 transaction_id: int | None, purpose: Purpose = "TxProfile") -> ChargingProfile:
+    """A limit valid from now for `validity_s` seconds; then the fallback applies again."""
+    return ChargingProfile(
+        profile_id=LIVE_PROFILE_ID, stack_level=LIVE_STACK_LEVEL, purpose=purpose,
+        kind="Absolute", unit="A", start_schedule=now, valid_from=now,
+        valid_to=now + timedelta(seconds=options.validity_s),
+        transaction_id=transaction_id if purpose == "TxProfile" else None,
+        periods=(SchedulePeriod(start_s=0, limit=floor_tenth(limit_a)),),
+    )
+
+
+def fallback_profile(limit_a: float) -> ChargingProfile:
+    """The persistent fallback: no validity end, lowest stack level, applies to every
+    session the station starts while it cannot hear from us."""
+    return ChargingProfile(
+        profile_id=FALLBACK_PROFILE_ID, stack_level=FALLBACK_STACK_LEVEL,
+        purpose="TxDefaultProfile", kind="Relative", unit="A",
+        periods=(SchedulePeriod(start_s=0, limit=floor_tenth(limit_a)),),
+    )

@@ -1,0 +1,1 @@
+"""Plain domain types and rules: no framework, no I/O, no protocol version."""

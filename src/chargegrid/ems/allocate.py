@@ -1,0 +1,104 @@
+"""Allocation: choose the exact method, round, and shape the spec's output JSON.
+
+The water-filling (`waterfill.py`) is exact for node-phase limits. The unbalance rule is a
+*difference* constraint: it can make a station run above the common level so that another
+phase may rise (see docs/ems.md), which water-filling does not model. So with an unbalance
+limit the engine uses water-filling and then *proves* the result is also the answer with the
+rule: every admission was certified by its minimums already satisfying the rule, and the
+final allocation satisfies it (then it is the lexicographic max-min optimum of a larger set
+that lies in the smaller one, hence the optimum there too). When a proof fails the rule is
+binding, and the engine falls back to progressive filling by LP (`lp_reference.py`, HiGHS).
+`Allocation.method` says which one ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chargegrid.ems.phases import PHASES
+from chargegrid.ems.problem import Problem, compile_scenario, overloaded
+from chargegrid.ems.rounding import round_down
+from chargegrid.ems.scenario import Scenario, parse_scenario
+from chargegrid.ems.waterfill import EPS, admit_packing, fill_packing
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Exact and rounded per-station currents (index = station), and how they were found."""
+
+    problem: Problem
+    exact: tuple[float, ...]
+    limit_a: tuple[float, ...]
+    method: str              # "waterfill", "lp" or "infeasible"
+    overloaded: tuple[int, ...]
+
+
+def _unbalance_holds(problem: Problem, x: list[float]) -> bool:
+    if problem.unbalance is None:
+        return True
+    e = [0.0, 0.0, 0.0]
+    for i, value in enumerate(x):
+        for p in problem.phases[i]:
+            e[p] += value
+    return max(e) - min(e) <= problem.unbalance + EPS
+
+
+def _admissions_certified(problem: Problem, admitted: list[bool]) -> bool:
+    """Each admitted prefix's minimums satisfy the unbalance rule (so admission agrees)."""
+    if problem.unbalance is None:
+        return True
+    e = [0.0, 0.0, 0.0]
+    for i in problem.order:
+        if admitted[i]:
+            for p in problem.phases[i]:
+                e[p] += problem.lo[i]
+            if max(e) - min(e) > problem.unbalance + EPS:
+                return False
+    return True
+
+
+def exact_allocation(problem: Problem) -> tuple[list[float], str]:
+    """Unrounded allocation and the method that produced it."""
+    if overloaded(problem):
+        return [0.0] * problem.n, "infeasible"
+    admitted = admit_packing(problem)
+    x = fill_packing(problem, admitted)
+    if _admissions_certified(problem, admitted) and _unbalance_holds(problem, x):
+        return x, "waterfill"
+    from chargegrid.ems.lp_reference import allocate_lp
+
+    return allocate_lp(problem), "lp"
+
+
+def allocate(scenario: Scenario) -> Allocation:
+    """The spec's allocation of a parsed scenario."""
+    problem = compile_scenario(scenario)
+    exact, method = exact_allocation(problem)
+    return Allocation(problem, tuple(exact), tuple(round_down(problem, exact)), method,
+                      tuple(overloaded(problem)))
+
+
+def allocation_to_dict(scenario: Scenario, result: Allocation) -> dict[str, Any]:
+    """The output shape of the spec: per-station limit and grid phases, per-node load."""
+    problem = result.problem
+    stations: dict[str, Any] = {}
+    node_load = list(problem.base_through)
+    for i, station in enumerate(scenario.stations):
+        value = result.limit_a[i]
+        on = problem.phases[i]
+        stations[station.id] = {"limit_a": value, "phases": {
+            name: value if k in on else 0.0 for k, name in enumerate(PHASES)}}
+        if value:
+            for c in problem.cons[i]:
+                node_load[c] += value
+    nodes = {node_id: {name: round(node_load[3 * k + p], 3) + 0.0
+                       for p, name in enumerate(PHASES)}
+             for k, node_id in enumerate(problem.tree.ids)}
+    return {"stations": stations, "nodes": nodes}
+
+
+def allocate_scenario(raw: dict[str, Any]) -> dict[str, Any]:
+    """Scenario dict in, allocation dict out (the controller's `Allocator`)."""
+    scenario = parse_scenario(raw)
+    return allocation_to_dict(scenario, allocate(scenario))

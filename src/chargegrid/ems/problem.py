@@ -1,0 +1,82 @@
+"""The scenario compiled to numbers: constraints as capacities, stations as index lists.
+
+Constraint `c = 3 * node + phase` is "EV current through `node` on grid `phase`"; its
+capacity is the fuse limit minus the base load of the node's whole subtree. Every solver
+(water-filling, LP reference, rounding, explain) reads this one form, so they cannot disagree
+about what a constraint means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chargegrid.ems.scenario import Scenario
+from chargegrid.ems.topology import Tree
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Numbers only; station `i` is `scenario.stations[i]`."""
+
+    tree: Tree
+    cap: tuple[float, ...]
+    base_through: tuple[float, ...]
+    limit: tuple[float, ...]
+    phases: tuple[tuple[int, ...], ...]
+    cons: tuple[tuple[int, ...], ...]
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+    priority: tuple[int, ...]
+    wants: tuple[bool, ...]
+    order: tuple[int, ...]
+    unbalance: float | None
+
+    @property
+    def n(self) -> int:
+        """Number of stations."""
+        return len(self.lo)
+
+    def constraint_name(self, c: int) -> tuple[str, str]:
+        """(node id, phase name) of constraint `c`."""
+        return self.tree.ids[c // 3], ("L1", "L2", "L3")[c % 3]
+
+    def classes(self) -> list[list[int]]:
+        """Station indices grouped by priority, highest first, each in admission order."""
+        groups: list[list[int]] = []
+        for i in self.order:
+            if groups and self.priority[groups[-1][0]] == self.priority[i]:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        return groups
+
+
+def compile_scenario(scenario: Scenario) -> Problem:
+    """Build the numeric form; the scenario must come from `parse_scenario`."""
+    tree = Tree.build([(n.id, n.parent) for n in scenario.nodes])
+    where = {node_id: k for k, node_id in enumerate(tree.ids)}
+    base = [0.0] * (3 * len(tree.ids))
+    for node_id, load in scenario.base_load_a.items():
+        for a in tree.path[where[node_id]]:
+            for p in range(3):
+                base[3 * a + p] += load[p]
+    limit = [n.limit_a[p] for n in scenario.nodes for p in range(3)]
+    cap = tuple(limit[c] - base[c] for c in range(len(limit)))
+    phases = tuple(s.grid_phases for s in scenario.stations)
+    cons = tuple(tuple(3 * a + p for a in tree.path[where[s.node]] for p in ph)
+                 for s, ph in zip(scenario.stations, phases, strict=True))
+    order = sorted(range(len(scenario.stations)),
+                   key=lambda i: (-scenario.stations[i].priority, i))
+    return Problem(
+        tree=tree, cap=cap, base_through=tuple(base), limit=tuple(limit), phases=phases,
+        cons=cons, lo=tuple(s.min_a for s in scenario.stations),
+        hi=tuple(s.max_a for s in scenario.stations),
+        priority=tuple(s.priority for s in scenario.stations),
+        wants=tuple(s.charging and s.max_a > 0 and s.min_a <= s.max_a
+                    for s in scenario.stations),
+        order=tuple(order), unbalance=scenario.unbalance_limit_a)
+
+
+def overloaded(problem: Problem, tol: float = 1e-9) -> list[int]:
+    """Constraints whose base load alone already exceeds the fuse: nothing is safe there."""
+    return [c for c, capacity in enumerate(problem.cap) if capacity < -tol]

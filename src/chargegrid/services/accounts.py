@@ -1,0 +1,82 @@
+"""Users and API tokens: enough for token-authenticated administration now, shaped for the
+role model that comes with the accounts issue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chargegrid.errors import AuthenticationError, ConflictError, InvalidInputError
+from chargegrid.services.secrets import hash_password, new_token, token_digest
+from chargegrid.store.models import ApiToken, User
+
+ROLES = ("admin", "read_only")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling, as far as the API is concerned."""
+
+    user_id: int
+    email: str
+    role: str
+    token_id: int
+
+
+def create_user(session: Session, *, email: str, now: datetime, password: str | None = None,
+                name: str | None = None, role: str = "admin") -> User:
+    """Create a user; the email is the login and must be unique."""
+    if "@" not in email or len(email) > 255:
+        raise InvalidInputError("email: not an e-mail address")
+    if role not in ROLES:
+        raise InvalidInputError(f"role: must be one of {', '.join(ROLES)}")
+    if session.scalars(select(User).where(User.email == email)).first() is not None:
+        raise ConflictError(f"user {email!r} already exists")
+    user = User(email=email, name=name, role=role, created_at=now,
+                password_hash=hash_password(password) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == email)).first()
+
+
+def issue_token(session: Session, *, user: User, name: str, now: datetime,
+                role: str | None = None, valid_days: int | None = 365) -> tuple[ApiToken, str]:
+    """Create a token; the clear text is returned once and never stored."""
+    role = role or user.role
+    if role not in ROLES:
+        raise InvalidInputError(f"role: must be one of {', '.join(ROLES)}")
+    clear = new_token()
+    token = ApiToken(
+        user_id=user.id, name=name, prefix=clear[:10], token_hash=token_digest(clear), role=role,
+        created_at=now, expires_at=now + timedelta(days=valid_days) if valid_days else None,
+    )
+    session.add(token)
+    session.flush()
+    return token, clear
+
+
+def authenticate(session: Session, *, bearer: str, now: datetime) -> Principal:
+    """Resolve a bearer token to a principal, or raise AuthenticationError."""
+    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(bearer))
+                            ).first()
+    if token is None or token.revoked_at is not None:
+        raise AuthenticationError("invalid or revoked token")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise AuthenticationError("token expired")
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        raise AuthenticationError("token's user is disabled")
+    return Principal(user.id, user.email, token.role, token.id)
+
+
+def revoke_token(session: Session, *, token_id: int, now: datetime) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = now

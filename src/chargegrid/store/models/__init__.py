@@ -1,0 +1,53 @@
+"""All tables; importing this package registers them on `Base.metadata` (Alembic needs that)."""
+
+from chargegrid.store.models.accounts import ApiToken, User
+from chargegrid.store.models.advenir import (
+    AdvenirAccount,
+    AdvenirBatch,
+    AdvenirOperation,
+    AdvenirSession,
+    AdvenirStation,
+)
+from chargegrid.store.models.base import Base
+from chargegrid.store.models.commands import CommandRecord
+from chargegrid.store.models.control import ExternalLimit, NodeLoadSample
+from chargegrid.store.models.device_model import StationVariable
+from chargegrid.store.models.id_tokens import IdToken
+from chargegrid.store.models.meter_values import MeterValue
+from chargegrid.store.models.sites import Site
+from chargegrid.store.models.stations import (
+    Connector,
+    Evse,
+    Station,
+    StationConfigurationKey,
+    StationEvent,
+    StatusRecord,
+)
+from chargegrid.store.models.transactions import Reservation, Transaction, TransactionEvent
+
+__all__ = [
+    "AdvenirAccount",
+    "AdvenirBatch",
+    "AdvenirOperation",
+    "AdvenirSession",
+    "AdvenirStation",
+    "ApiToken",
+    "Base",
+    "CommandRecord",
+    "Connector",
+    "Evse",
+    "ExternalLimit",
+    "IdToken",
+    "MeterValue",
+    "NodeLoadSample",
+    "Reservation",
+    "Site",
+    "Station",
+    "StationConfigurationKey",
+    "StationEvent",
+    "StationVariable",
+    "StatusRecord",
+    "Transaction",
+    "TransactionEvent",
+    "User",
+]
