@@ -31,7 +31,9 @@ def _pg_url(database: str) -> str:
 
 
 def _pg_admin(sql: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    """CREATE/DROP DATABASE, bounded: a blocked statement fails the test, never hangs it."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("SET statement_timeout = '60s'")
         conn.execute(sql)
 
 

@@ -14,6 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+# No database wait is unbounded: a write stuck behind a lock fails after 30 s (the charger
+# gets an error and retries) instead of holding its batch forever, and a connection left
+# idle inside a transaction (a leak) is closed by the server before it blocks others.
+PG_CONNECT_TIMEOUT_S = 10
+PG_SESSION_OPTIONS = "-c lock_timeout=30s -c idle_in_transaction_session_timeout=300s"
+
 
 def normalise_url(url: str) -> str:
     """Let operators write `postgresql://` and get the psycopg 3 driver we ship."""
@@ -47,7 +53,10 @@ def create_db_engine(url: str, *, sqlite_synchronous: str = "FULL", **kwargs: An
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": PG_SESSION_OPTIONS}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                         connect_args=connect_args, **kwargs)
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
