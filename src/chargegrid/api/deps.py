@@ -22,7 +22,7 @@ from chargegrid.services.accounts import Principal
 
 Permission = Literal["read", "write"]
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    "admin": frozenset({"read", "write"}),
+    "operator_admin": frozenset({"read", "write"}),
     "read_only": frozenset({"read"}),
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

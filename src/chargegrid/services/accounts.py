@@ -13,7 +13,17 @@ from chargegrid.errors import AuthenticationError, ConflictError, InvalidInputEr
 from chargegrid.services.secrets import hash_password, new_token, token_digest
 from chargegrid.store.models import ApiToken, User
 
-ROLES = ("admin", "read_only")
+ROLES = ("operator_admin", "site_manager", "installer", "accountant", "driver", "read_only")
+# Names from before the role model, still accepted on input (CLI scripts, old tokens).
+ROLE_ALIASES = {"admin": "operator_admin"}
+
+
+def normalise_role(role: str) -> str:
+    """The canonical role name, or InvalidInputError naming the valid ones."""
+    role = ROLE_ALIASES.get(role, role)
+    if role not in ROLES:
+        raise InvalidInputError(f"role: must be one of {', '.join(ROLES)}")
+    return role
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +37,11 @@ class Principal:
 
 
 def create_user(session: Session, *, email: str, now: datetime, password: str | None = None,
-                name: str | None = None, role: str = "admin") -> User:
+                name: str | None = None, role: str = "operator_admin") -> User:
     """Create a user; the email is the login and must be unique."""
     if "@" not in email or len(email) > 255:
         raise InvalidInputError("email: not an e-mail address")
-    if role not in ROLES:
-        raise InvalidInputError(f"role: must be one of {', '.join(ROLES)}")
+    role = normalise_role(role)
     if session.scalars(select(User).where(User.email == email)).first() is not None:
         raise ConflictError(f"user {email!r} already exists")
     user = User(email=email, name=name, role=role, created_at=now,
@@ -49,9 +58,7 @@ def get_user_by_email(session: Session, *, email: str) -> User | None:
 def issue_token(session: Session, *, user: User, name: str, now: datetime,
                 role: str | None = None, valid_days: int | None = 365) -> tuple[ApiToken, str]:
     """Create a token; the clear text is returned once and never stored."""
-    role = role or user.role
-    if role not in ROLES:
-        raise InvalidInputError(f"role: must be one of {', '.join(ROLES)}")
+    role = normalise_role(role or user.role)
     clear = new_token()
     token = ApiToken(
         user_id=user.id, name=name, prefix=clear[:10], token_hash=token_digest(clear), role=role,

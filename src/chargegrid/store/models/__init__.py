@@ -14,6 +14,16 @@ from chargegrid.store.models.control import ExternalLimit, NodeLoadSample
 from chargegrid.store.models.device_model import StationVariable
 from chargegrid.store.models.id_tokens import IdToken
 from chargegrid.store.models.meter_values import MeterValue
+from chargegrid.store.models.organisations import (
+    AccessGrant,
+    AuditEntry,
+    ChargingRule,
+    CostCentre,
+    Organisation,
+    UserGroup,
+    UserGroupMember,
+    Vehicle,
+)
 from chargegrid.store.models.sites import Site
 from chargegrid.store.models.stations import (
     Connector,
@@ -26,20 +36,25 @@ from chargegrid.store.models.stations import (
 from chargegrid.store.models.transactions import Reservation, Transaction, TransactionEvent
 
 __all__ = [
+    "AccessGrant",
     "AdvenirAccount",
     "AdvenirBatch",
     "AdvenirOperation",
     "AdvenirSession",
     "AdvenirStation",
     "ApiToken",
+    "AuditEntry",
     "Base",
+    "ChargingRule",
     "CommandRecord",
     "Connector",
+    "CostCentre",
     "Evse",
     "ExternalLimit",
     "IdToken",
     "MeterValue",
     "NodeLoadSample",
+    "Organisation",
     "Reservation",
     "Site",
     "Station",
@@ -50,4 +65,7 @@ __all__ = [
     "Transaction",
     "TransactionEvent",
     "User",
+    "UserGroup",
+    "UserGroupMember",
+    "Vehicle",
 ]

@@ -1,4 +1,5 @@
-"""Users and API tokens. The full role model comes later; `role` is its seed."""
+"""Users and API tokens; each belongs to one organisation and carries one role
+(`chargegrid.domain.permissions` says what a role may do)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chargegrid.store.models.base import Base
+from chargegrid.store.models.organisations import organisation_fk
 from chargegrid.store.types import UTCDateTime
 
 
@@ -18,7 +20,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(32), default="admin")
+    organisation_id: Mapped[int] = organisation_fk(default=True)
+    role: Mapped[str] = mapped_column(String(32), default="operator_admin")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -33,6 +36,8 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(128))
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token acts in this organisation with this role (at most the user's own rights).
+    organisation_id: Mapped[int] = organisation_fk(default=True)
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

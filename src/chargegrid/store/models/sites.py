@@ -9,6 +9,7 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chargegrid.store.models.base import Base
+from chargegrid.store.models.organisations import organisation_fk
 from chargegrid.store.types import UTCDateTime
 
 
@@ -16,6 +17,7 @@ class Site(Base):
     __tablename__ = "sites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = organisation_fk(default=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
     description: Mapped[str | None] = mapped_column(String(1024))
     # Topology: nodes, unbalance limit (stations are attached via stations.site_id/node_id).

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chargegrid.store.models.base import Base
+from chargegrid.store.models.organisations import organisation_fk
 from chargegrid.store.types import UTCDateTime
 
 
@@ -18,6 +19,7 @@ class Station(Base):
     __tablename__ = "stations"
 
     id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    organisation_id: Mapped[int] = organisation_fk(default=True)
     registration_status: Mapped[str] = mapped_column(String(16), default="Accepted")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     ocpp_version: Mapped[str | None] = mapped_column(String(8))
