@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chargegrid.bus.in_process import InProcessBus
 from chargegrid.clock import Clock, SystemClock
 from chargegrid.control.controller import ControllerOptions
+from chargegrid.control.limits_mqtt import limits_mqtt_options
 from chargegrid.control.service import ControlService
 from chargegrid.ocpp.registry import ConnectionRegistry
 from chargegrid.ocpp.server import OcppServer
@@ -22,6 +23,7 @@ from chargegrid.services.commands import CommandService
 from chargegrid.settings import Settings
 from chargegrid.store.database import create_db_engine, create_session_factory, migrate
 from chargegrid.store.writer import BatchWriter
+from chargegrid.webhooks.worker import WebhookWorker
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class Runtime:
     commands: CommandService
     control: ControlService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    webhooks: WebhookWorker | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None,
@@ -58,14 +61,20 @@ class Runtime:
         commands = CommandService(sessions, registry, clock, settings.command_timeout_s,
                                   writer=writer)
         control = ControlService(sessions=sessions, commands=commands, bus=bus, clock=clock,
-                                 options=ControllerOptions(period_s=settings.ems_period_s))
+                                 options=ControllerOptions(period_s=settings.ems_period_s),
+                                 limits_mqtt=limits_mqtt_options(settings))
+        # Session events become webhook deliveries (the subscriber only queues; never blocks).
+        webhooks = WebhookWorker(sessions, writer, clock)
+        bus.subscribe(webhooks.on_bus_event)
         return cls(settings, engine, sessions, clock, bus, registry, writer, ocpp, commands,
-                   control)
+                   control, webhooks=webhooks)
 
     async def start_ocpp(self, host: str | None = None, port: int | None = None) -> None:
         """Start the writer and the OCPP server (port 0 picks a free one)."""
         self.writer.start()
         self._reset_connection_flags()
+        if self.webhooks is not None:
+            self.webhooks.start()
         await self.ocpp.start(host or self.settings.host,
                               self.settings.ocpp_port if port is None else port)
 
@@ -77,6 +86,8 @@ class Runtime:
         """Stop the EMS, stop accepting, finish pending writes, release the database."""
         await self.control.stop()
         await self.ocpp.close()
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         await self.writer.close()
         self.engine.dispose()
 

@@ -18,6 +18,7 @@ from chargegrid.bus.events import Event
 from chargegrid.bus.in_process import InProcessBus
 from chargegrid.clock import Clock
 from chargegrid.control.controller import ControllerOptions, SiteController
+from chargegrid.control.limits_mqtt import ExternalLimitsSubscriber, LimitsMqttOptions
 from chargegrid.control.site_meters import SiteMeters
 from chargegrid.services.commands import CommandService
 from chargegrid.store.models import Site, Station
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 class ControlService:
     def __init__(self, *, sessions: sessionmaker[Session], commands: CommandService,
                  bus: InProcessBus, clock: Clock, options: ControllerOptions | None = None,
-                 refresh_s: float = 30.0) -> None:
+                 refresh_s: float = 30.0, limits_mqtt: LimitsMqttOptions | None = None) -> None:
         self._sessions = sessions
         self._commands = commands
         self._clock = clock
@@ -38,6 +39,10 @@ class ControlService:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._site_of_station: dict[str, int] = {}
         self._loop_task: asyncio.Task[None] | None = None
+        # External limits published over MQTT go through the same service as the API's.
+        self.limits_subscriber = (ExternalLimitsSubscriber(limits_mqtt, sessions=sessions,
+                                                           clock=clock, wake=self.wake)
+                                  if limits_mqtt is not None else None)
         bus.subscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:
@@ -54,8 +59,12 @@ class ControlService:
     async def start(self) -> None:
         await self.refresh()
         self._loop_task = asyncio.create_task(self._refresh_loop(), name="ems-sites")
+        if self.limits_subscriber is not None:
+            await self.limits_subscriber.start()
 
     async def stop(self) -> None:
+        if self.limits_subscriber is not None:
+            await self.limits_subscriber.stop()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -3,13 +3,16 @@ response), with a start and an end; the controller applies the tightest active o
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chargegrid.errors import InvalidInputError, NotFoundError
 from chargegrid.store.models import ExternalLimit, Site
+
+log = logging.getLogger(__name__)
 
 VOLTAGE_V = 230.0
 MAX_DURATION = timedelta(days=7)
@@ -28,19 +31,9 @@ def impose(session: Session, *, site_id: int, value: float, unit: str, ends_at: 
            now: datetime, node_id: str | None = None, starts_at: datetime | None = None,
            source: str = "api", reason: str | None = None,
            created_by: str | None = None) -> ExternalLimit:
-    """Store a limit; `node_id` None means the site's connection point (its root node)."""
-    site = session.get(Site, site_id)
-    if site is None:
-        raise NotFoundError(f"site {site_id} does not exist")
-    nodes = [n for n in site.topology.get("nodes", []) if isinstance(n, dict)]
-    ids = {str(n["id"]) for n in nodes}
-    if node_id is None:
-        roots = [str(n["id"]) for n in nodes if n.get("parent") is None]
-        if not roots:
-            raise InvalidInputError("node_id: the site has no root node")
-        node_id = roots[0]
-    elif node_id not in ids:
-        raise InvalidInputError(f"node_id: {node_id!r} is not a node of site {site_id}")
+    """Store a limit; `node_id` None means the site's connection point (its root node).
+    Logged here, so every source (API, MQTT, CLI) leaves the same trace."""
+    node_id = _resolve_node(session, site_id, node_id)
     if not value >= 0:
         raise InvalidInputError("value: must be a number ≥ 0")
     start = starts_at or now
@@ -54,7 +47,50 @@ def impose(session: Session, *, site_id: int, value: float, unit: str, ends_at: 
                         created_at=now)
     session.add(row)
     session.flush()
+    log.info("external limit %s imposed on site %s node %s: %.1f A (%s %s) from %s to %s, "
+             "source %s, reason %r", row.id, site_id, node_id, row.limit_a, value, unit,
+             start.isoformat(), ends_at.isoformat(), source, reason)
     return row
+
+
+def _resolve_node(session: Session, site_id: int, node_id: str | None) -> str:
+    """The node a limit applies to: the named one (which must exist) or the root."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFoundError(f"site {site_id} does not exist")
+    nodes = [n for n in site.topology.get("nodes", []) if isinstance(n, dict)]
+    if node_id is None:
+        roots = [str(n["id"]) for n in nodes if n.get("parent") is None]
+        if not roots:
+            raise InvalidInputError("node_id: the site has no root node")
+        return roots[0]
+    if node_id not in {str(n["id"]) for n in nodes}:
+        raise InvalidInputError(f"node_id: {node_id!r} is not a node of site {site_id}")
+    return node_id
+
+
+def find_same(session: Session, *, site_id: int, node_id: str | None, value: float, unit: str,
+              starts_at: datetime | None, ends_at: datetime, source: str,
+              now: datetime) -> ExternalLimit | None:
+    """A stored, not cancelled, not ended limit equal to this request (a message delivered
+    twice), or None. Without `starts_at` the start is not compared (it defaults to now)."""
+    node = _resolve_node(session, site_id, node_id)
+    query = select(ExternalLimit).where(
+        ExternalLimit.site_id == site_id, ExternalLimit.node_id == node,
+        ExternalLimit.requested_unit == unit, ExternalLimit.source == source,
+        ExternalLimit.cancelled_at.is_(None), ExternalLimit.ends_at > now)
+    for row in session.scalars(query):
+        if (row.requested_value == value and _same_instant(row.ends_at, ends_at)
+                and (starts_at is None or _same_instant(row.starts_at, starts_at))):
+            return row
+    return None
+
+
+def _same_instant(stored: datetime, given: datetime) -> bool:
+    """SQLite hands back naive UTC datetimes; compare as UTC instants."""
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=UTC)
+    return stored == given
 
 
 def cancel(session: Session, *, site_id: int, limit_id: int, now: datetime) -> ExternalLimit:
