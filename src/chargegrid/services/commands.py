@@ -66,6 +66,16 @@ def to_jsonable(value: Any) -> Any:
 SECRET_NAMES = frozenset({"AuthorizationKey", "BasicAuthPassword"})
 
 
+PASSWORD_TAKEN = frozenset({"Accepted", "RebootRequired"})
+
+
+def _new_basic_auth_password(command: Command) -> str | None:
+    """The password a command gives the station (1.6 AuthorizationKey, neutral form)."""
+    if isinstance(command, ChangeConfiguration) and command.key == "AuthorizationKey":
+        return command.value
+    return None
+
+
 def redacted(command: Command) -> dict[str, Any]:
     """The command as JSON for the audit log, with secret values replaced."""
     data = to_jsonable(command)
@@ -100,6 +110,9 @@ class CommandService:
                    timeout_s: float | None = None) -> tuple[int, CommandResult]:
         """Send and wait; raises StationOfflineError, CommandTimeoutError or
         CommandRejectedError, each recorded before it is raised."""
+        new_password = _new_basic_auth_password(command)
+        if new_password is not None:
+            stations.check_password(new_password)
         requested_at = self._clock.now()
         record_id: int = await self._write(
             lambda s: _open(s, station_id, command, requested_by, requested_at))
@@ -120,6 +133,12 @@ class CommandService:
         if isinstance(command, (GetConfiguration, ChangeConfiguration)):
             await self._write(lambda s: _remember_configuration(s, station_id, command, result,
                                                                 done_at))
+        if new_password is not None and result.status in PASSWORD_TAKEN:
+            # The station now answers to the new password only: require it from the next
+            # connection on, or it would be locked out (or keep a stale secret).
+            password = new_password
+            await self._write(lambda s: stations.update(s, station_id=station_id,
+                                                        password=password))
         return record_id, result
 
     async def _write(self, job: Callable[[Session], T]) -> T:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chargegrid.domain.commands import SetVariables, VariableRef, VariableSetting
-from chargegrid.errors import InvalidInputError
 from chargegrid.services import stations
 from chargegrid.services.commands import CommandService
 from chargegrid.store.models import StationVariable
@@ -99,8 +98,7 @@ async def rotate_basic_auth_password(
     told first (SetVariables SecurityCtrlr.BasicAuthPassword), and only once it accepted is
     the new password required of it; the station reconnects with it. Returns the station's
     answer status."""
-    if not 16 <= len(password) <= 40:
-        raise InvalidInputError("password: must be 16 to 40 characters")
+    stations.check_password(password)
     command = SetVariables((VariableSetting(BASIC_AUTH_PASSWORD, password),))
     _, result = await commands.send(station_id, command, requested_by=requested_by)
     if result.status in {"Accepted", "RebootRequired"}:

@@ -98,11 +98,16 @@ def update(
     if registration_status is not None:
         station.registration_status = registration_status.value
     if password is not None:
-        if not 16 <= len(password) <= 40:
-            raise InvalidInputError("password: must be 16 to 40 characters")
+        check_password(password)
         station.password_hash = hash_password(password)
     session.flush()
     return station
+
+
+def check_password(password: str) -> None:
+    """Security profiles 1-2: a Basic-auth password of 16 to 40 characters."""
+    if not 16 <= len(password) <= 40:
+        raise InvalidInputError("password: must be 16 to 40 characters")
 
 
 def admit_connection(

@@ -83,6 +83,10 @@ def _(c: cmd.GetConfiguration) -> call.GetConfiguration:
 
 @encode.register
 def _(c: cmd.ChangeConfiguration) -> call.ChangeConfiguration:
+    if c.key == "AuthorizationKey":
+        # The 1.6 security whitepaper sends the Basic-auth password hex-encoded; the
+        # neutral command carries it in clear, as 2.0.1's BasicAuthPassword does.
+        return call.ChangeConfiguration(key=c.key, value=c.value.encode().hex())
     return call.ChangeConfiguration(key=c.key, value=c.value)
 
 

@@ -41,7 +41,8 @@ class V16Adapter(AdapterBase):
         super().__init__(station_id, options)
         self.config = Configuration(connectors=options.connectors,
                                     heartbeat_interval=options.heartbeat_interval,
-                                    meter_interval=options.meter_interval)
+                                    meter_interval=options.meter_interval,
+                                    on_change=self._configuration_changed)
         self.core = StationCore(station_id, connectors=options.connectors, clock=clock,
                                 max_current=options.max_current, events=self)
         self.outbox = Outbox(max_attempts=lambda: int(
@@ -49,6 +50,12 @@ class V16Adapter(AdapterBase):
         self.connection = Connection(self, url, options.connection)
         self.pending_tx_profiles: dict[int, ChargingProfile] = {}
         self.diagnostics_status = "Idle"
+
+    def _configuration_changed(self, key: str, value: str) -> None:
+        """A new AuthorizationKey (hex on the wire) is the Basic-auth password from the next
+        connection on, as a charger does after the central system rotates it."""
+        if key == "AuthorizationKey":
+            self.connection.password = bytes.fromhex(value).decode("utf-8", "replace")
 
     # -- StationEvents ------------------------------------------------------------------------
 

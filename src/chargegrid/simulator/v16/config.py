@@ -21,6 +21,18 @@ def _boolean(value: str) -> bool:
     return value.lower() in ("true", "false")
 
 
+def _authorization_key(value: str) -> bool:
+    """1.6 security whitepaper: the Basic-auth password travels hex-encoded, 16..20 bytes."""
+    try:
+        return 16 <= len(bytes.fromhex(value)) <= 20
+    except ValueError:
+        return False
+
+
+# Keys a station accepts but never reports back (the whitepaper's write-only AuthorizationKey).
+WRITE_ONLY = frozenset({"AuthorizationKey"})
+
+
 def _measurands(value: str) -> bool:
     return all(item.strip() in MEASURANDS for item in value.split(",") if item.strip())
 
@@ -78,6 +90,7 @@ class Configuration:
             "ChargingScheduleMaxPeriods": ConfigKey("24", readonly=True),
             "MaxChargingProfilesInstalled": ConfigKey("16", readonly=True),
             "ConnectorSwitch3to1PhaseSupported": ConfigKey("true", readonly=True),
+            "AuthorizationKey": ConfigKey("", valid=_authorization_key),
         }
 
     def get(self, key: str) -> str:
@@ -91,10 +104,10 @@ class Configuration:
 
     def items(self, keys: list[str] | None) -> tuple[list[tuple[str, bool, str]], list[str]]:
         """(known (key, readonly, value), unknown keys) for GetConfiguration."""
-        wanted = keys if keys else list(self._keys)
-        known = [(k, self._keys[k].readonly, self._keys[k].value)
-                 for k in wanted if k in self._keys]
-        return known, [k for k in wanted if k not in self._keys]
+        wanted = keys if keys else [k for k in self._keys if k not in WRITE_ONLY]
+        readable = {k: v for k, v in self._keys.items() if k not in WRITE_ONLY}
+        known = [(k, readable[k].readonly, readable[k].value) for k in wanted if k in readable]
+        return known, [k for k in wanted if k not in readable]
 
     def change(self, key: str, value: str) -> str:
         """ChangeConfiguration outcome: Accepted, Rejected, RebootRequired or NotSupported."""
