@@ -70,3 +70,34 @@ async def test_tc_051_052_cancel_reservation(runtime: Runtime, cp: RawStation, c
     assert trip.record.outcome == outcome
     if answer == "Accepted":
         await status(cp, 1, "Available")
+
+
+async def test_reservation_rows_follow_the_stations_answers(runtime: Runtime,
+                                                            cp: RawStation) -> None:
+    """What the station holds is stored: reserved, refused, cancelled, used by a session."""
+    from chargegrid.services import reservations
+    from chargegrid.store.models import Reservation
+
+    expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=15)
+    await roundtrip(runtime, cp, ReserveNow(reservation_id=21, evse_id=1, id_tag="TAG1",
+                                            expiry=expiry), {"status": "Accepted"})
+    await roundtrip(runtime, cp, ReserveNow(reservation_id=22, evse_id=1, id_tag="TAG1",
+                                            expiry=expiry), {"status": "Occupied"})
+    await roundtrip(runtime, cp, CancelReservation(reservation_id=21), {"status": "Rejected"})
+    with runtime.sessions() as s:
+        first, second = s.get(Reservation, 21), s.get(Reservation, 22)
+        assert first is not None and (first.station_id, first.evse_id) == ("CP1", 1)
+        assert first.status == "Accepted" and first.expires_at == expiry
+        assert second is not None and second.status == "Occupied"
+        assert reservations.status_at(first, expiry + timedelta(seconds=1)) == "Expired"
+    started = await start_tx(cp, reservationId=21)
+    with runtime.sessions() as s:
+        used = s.get(Reservation, 21)
+        assert used is not None and used.status == "Used"
+        assert used.transaction_id == started["transactionId"]
+    await roundtrip(runtime, cp, ReserveNow(reservation_id=23, evse_id=0, id_tag="TAG1",
+                                            expiry=expiry), {"status": "Accepted"})
+    await roundtrip(runtime, cp, CancelReservation(reservation_id=23), {"status": "Accepted"})
+    with runtime.sessions() as s:
+        cancelled = s.get(Reservation, 23)
+        assert cancelled is not None and cancelled.status == "Cancelled"

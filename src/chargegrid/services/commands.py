@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chargegrid.clock import Clock
 from chargegrid.domain.commands import (
+    CancelReservation,
     ChangeConfiguration,
     Command,
     CommandResult,
     GetConfiguration,
+    ReserveNow,
 )
 from chargegrid.domain.timestamps import format_timestamp
 from chargegrid.errors import (
@@ -27,7 +29,7 @@ from chargegrid.errors import (
     CommandTimeoutError,
     StationOfflineError,
 )
-from chargegrid.services import stations
+from chargegrid.services import reservations, stations
 from chargegrid.store.models import CommandRecord, StationConfigurationKey
 from chargegrid.store.writer import BatchWriter
 
@@ -133,6 +135,12 @@ class CommandService:
         if isinstance(command, (GetConfiguration, ChangeConfiguration)):
             await self._write(lambda s: _remember_configuration(s, station_id, command, result,
                                                                 done_at))
+        if isinstance(command, ReserveNow):
+            await self._write(lambda s: reservations.record_answer(
+                s, station_id=station_id, command=command, result=result, now=done_at))
+        elif isinstance(command, CancelReservation):
+            await self._write(lambda s: reservations.record_cancel(
+                s, station_id=station_id, command=command, result=result))
         if new_password is not None and result.status in PASSWORD_TAKEN:
             # The station now answers to the new password only: require it from the next
             # connection on, or it would be locked out (or keep a stale secret).

@@ -21,7 +21,7 @@ from chargegrid.domain.id_tokens import AuthorizationResult
 from chargegrid.domain.meter import Sample, energy_wh
 from chargegrid.domain.timestamps import format_timestamp
 from chargegrid.domain.transactions import EventType, TransactionState, energy_between
-from chargegrid.services import id_tokens, meter_values, stations
+from chargegrid.services import id_tokens, meter_values, reservations, stations
 from chargegrid.store.models import MeterValue, Transaction, TransactionEvent
 
 # The 2.0.1 default when an Ended event names no reason (E06: "Local" unless stated).
@@ -113,6 +113,8 @@ def recompute(session: Session, *, transaction: Transaction, now: datetime) -> N
         tx.connector_id = int(_p(where).get("connectorId") or 1)
     tx.reservation_id = next((int(_p(e)["reservationId"]) for e in events
                               if _p(e).get("reservationId") is not None), None)
+    reservations.record_use(session, station_id=tx.station_id,
+                            reservation_id=tx.reservation_id, transaction_id=tx.id)
     readings = [float(wh) for e in events for wh in _p(e).get("energyWh") or []]
     tx.meter_start_wh = round(readings[0]) if readings else None
     if ended is not None:

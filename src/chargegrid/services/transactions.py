@@ -18,7 +18,7 @@ from chargegrid.domain.transactions import (
     energy_between,
 )
 from chargegrid.errors import NotFoundError
-from chargegrid.services import id_tokens, meter_values, stations
+from chargegrid.services import id_tokens, meter_values, reservations, stations
 from chargegrid.store.models import Transaction, TransactionEvent
 
 # Energy from meterStop−meterStart and from the register samples may differ by rounding and
@@ -50,6 +50,8 @@ def start(session: Session, *, req: StartRequest, now: datetime) -> StartResult:
     session.add(tx)
     session.flush()
     tx.uid = str(tx.id)
+    reservations.record_use(session, station_id=req.station_id,
+                            reservation_id=req.reservation_id, transaction_id=tx.id)
     session.add(TransactionEvent(
         transaction_id=tx.id, event_type=EventType.STARTED.value, seq_no=0,
         timestamp=req.timestamp, trigger_reason="Authorized",
