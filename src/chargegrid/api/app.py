@@ -16,6 +16,7 @@ from chargegrid.api.routes import (
     stations,
     transactions,
 )
+from chargegrid.api.routes import webhooks as webhook_routes
 from chargegrid.runtime import Runtime
 
 API_PREFIX = "/api/v1"
@@ -38,5 +39,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorize_by_method)])
     for module in (stations, id_tokens, transactions, commands, sites, site_control):
         protected.include_router(module.router)
+    protected.include_router(webhook_routes.router)
     app.include_router(protected)
     return app

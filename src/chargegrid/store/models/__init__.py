@@ -34,6 +34,7 @@ from chargegrid.store.models.stations import (
     StatusRecord,
 )
 from chargegrid.store.models.transactions import Reservation, Transaction, TransactionEvent
+from chargegrid.store.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccessGrant",
@@ -68,4 +69,6 @@ __all__ = [
     "UserGroup",
     "UserGroupMember",
     "Vehicle",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

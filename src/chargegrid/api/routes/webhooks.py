@@ -1,0 +1,138 @@
+"""Webhook endpoints: register receivers, send a test ping, read the delivery log.
+
+Thin over `chargegrid.webhooks`: the secret is returned when an endpoint is created or its
+secret rotated, never again. Endpoints are scoped to the caller's organisation when the
+caller has one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from chargegrid.api.deps import AdminPrincipal, DbSession, RuntimeDep
+from chargegrid.api.schemas.common import Limit, Offset
+from chargegrid.errors import ConflictError, NotFoundError
+from chargegrid.services.accounts import Principal
+from chargegrid.store.models import WebhookDelivery, WebhookEndpoint
+from chargegrid.webhooks import endpoints
+from chargegrid.webhooks.events import PING
+from chargegrid.webhooks.outbox import emit
+from chargegrid.webhooks.schemas import (
+    DeliveryStatus,
+    WebhookDeliveryRead,
+    WebhookEndpointCreate,
+    WebhookEndpointRead,
+    WebhookEndpointUpdate,
+    WebhookEndpointWithSecret,
+)
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+EndpointIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DeliveryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def caller_organisation(principal: Principal) -> int | None:
+    """The caller's organisation, once principals carry one (accounts model)."""
+    value = getattr(principal, "organisation_id", None)
+    return value if isinstance(value, int) else None
+
+
+@router.get("/endpoints", response_model=list[WebhookEndpointRead])
+def list_endpoints(db: DbSession, principal: AdminPrincipal) -> list[WebhookEndpoint]:
+    """Every endpoint visible to the caller, in id order."""
+    return endpoints.list_all(db, organisation_id=caller_organisation(principal))
+
+
+@router.post("/endpoints", response_model=WebhookEndpointWithSecret,
+             status_code=status.HTTP_201_CREATED)
+def create_endpoint(body: WebhookEndpointCreate, db: DbSession, runtime: RuntimeDep,
+                    principal: AdminPrincipal) -> WebhookEndpoint:
+    """Register a receiver; the answer holds the signing secret, shown this once."""
+    return endpoints.create(db, url=body.url, event_types=body.event_types,
+                            secret=body.secret, description=body.description,
+                            active=body.active, now=runtime.clock.now(),
+                            organisation_id=caller_organisation(principal))
+
+
+@router.get("/endpoints/{endpoint_id}", response_model=WebhookEndpointRead)
+def get_endpoint(endpoint_id: EndpointIdPath, db: DbSession,
+                 principal: AdminPrincipal) -> WebhookEndpoint:
+    """One endpoint (without its secret)."""
+    return endpoints.get_or_raise(db, endpoint_id=endpoint_id,
+                                  organisation_id=caller_organisation(principal))
+
+
+@router.patch("/endpoints/{endpoint_id}", response_model=WebhookEndpointRead)
+def update_endpoint(endpoint_id: EndpointIdPath, body: WebhookEndpointUpdate, db: DbSession,
+                    runtime: RuntimeDep, principal: AdminPrincipal,
+                    response: Response) -> WebhookEndpoint | WebhookEndpointWithSecret:
+    """Change the URL, events, description or activity; `rotate_secret` answers with the
+    new secret."""
+    endpoint = endpoints.get_or_raise(db, endpoint_id=endpoint_id,
+                                      organisation_id=caller_organisation(principal))
+    endpoints.update(db, endpoint=endpoint, now=runtime.clock.now(), url=body.url,
+                     event_types=body.event_types, active=body.active,
+                     description=body.description, rotate_secret=body.rotate_secret)
+    if body.rotate_secret:
+        return WebhookEndpointWithSecret.model_validate(endpoint)
+    return endpoint
+
+
+@router.delete("/endpoints/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_endpoint(endpoint_id: EndpointIdPath, db: DbSession,
+                    principal: AdminPrincipal) -> Response:
+    """Remove an endpoint and its delivery log."""
+    endpoint = endpoints.get_or_raise(db, endpoint_id=endpoint_id,
+                                      organisation_id=caller_organisation(principal))
+    endpoints.delete(db, endpoint=endpoint)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/endpoints/{endpoint_id}/ping", response_model=WebhookDeliveryRead,
+             status_code=status.HTTP_202_ACCEPTED)
+def ping_endpoint(endpoint_id: EndpointIdPath, db: DbSession, runtime: RuntimeDep,
+                  principal: AdminPrincipal) -> WebhookDelivery:
+    """Queue a signed `ping` event to this endpoint; watch its delivery in the log."""
+    endpoint = endpoints.get_or_raise(db, endpoint_id=endpoint_id,
+                                      organisation_id=caller_organisation(principal))
+    if not endpoint.active:
+        raise ConflictError(f"webhook endpoint {endpoint_id} is inactive; activate it first")
+    now = runtime.clock.now()
+    event_id = emit(db, PING, {"endpoint_id": endpoint.id, "message": "ChargeGrid test ping"},
+                    now=now, endpoint_id=endpoint.id)
+    delivery = endpoints.deliveries(db, endpoint_id=endpoint.id, limit=1)[0]
+    assert delivery.event_id == event_id
+    db.commit()  # visible to the worker before we wake it
+    if runtime.webhooks is not None:
+        runtime.webhooks.wake()
+    return delivery
+
+
+@router.get("/endpoints/{endpoint_id}/deliveries", response_model=list[WebhookDeliveryRead])
+def list_deliveries(endpoint_id: EndpointIdPath, db: DbSession, principal: AdminPrincipal,
+                    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+                    limit: Limit = 100, offset: Offset = 0) -> list[WebhookDelivery]:
+    """The endpoint's delivery log, newest first: attempts, last status and answer."""
+    endpoints.get_or_raise(db, endpoint_id=endpoint_id,
+                           organisation_id=caller_organisation(principal))
+    return endpoints.deliveries(db, endpoint_id=endpoint_id, status=status_, limit=limit,
+                                offset=offset)
+
+
+@router.post("/deliveries/{delivery_id}/redeliver", response_model=WebhookDeliveryRead)
+def redeliver(delivery_id: DeliveryIdPath, db: DbSession, runtime: RuntimeDep,
+              principal: AdminPrincipal) -> WebhookDelivery:
+    """Send a delivery again (same event id and body), e.g. after a receiver's outage."""
+    delivery = db.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        raise NotFoundError(f"webhook delivery {delivery_id} not found")
+    endpoints.get_or_raise(db, endpoint_id=delivery.endpoint_id,
+                           organisation_id=caller_organisation(principal))
+    endpoints.redeliver(db, delivery=delivery, now=runtime.clock.now())
+    db.commit()
+    if runtime.webhooks is not None:
+        runtime.webhooks.wake()
+    return delivery
