@@ -18,6 +18,7 @@ from chargegrid.api.routes import (
 )
 from chargegrid.api.routes import webhooks as webhook_routes
 from chargegrid.runtime import Runtime
+from chargegrid.services.local_lists import LocalListSync
 
 API_PREFIX = "/api/v1"
 
@@ -33,6 +34,11 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    # Reconnecting stations get the local-list changes they missed; id-token routes push.
+    app.state.local_lists = LocalListSync(
+        sessions=runtime.sessions, commands=runtime.commands, clock=runtime.clock,
+        is_connected=runtime.registry.is_connected,
+        writer=runtime.writer).attach(runtime.bus)
     install_error_handlers(app)
     app.include_router(health.router, prefix=API_PREFIX)
     # Everything else needs a token; writes need write permission unless a route is stricter.

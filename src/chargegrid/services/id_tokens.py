@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from chargegrid.domain.id_tokens import AuthorizationResult, AuthorizationStatus, decide
 from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
+from chargegrid.services import local_lists
 from chargegrid.store.models import IdToken
 
 TOKEN_MAX = 20  # OCPP 1.6 IdToken is CiString20; 2.0.1 allows 36, checked by its adapter.
@@ -55,6 +56,7 @@ def create(
     )
     session.add(row)
     session.flush()
+    local_lists.queue_tokens(session, tokens=[token], now=now)
     return row
 
 
@@ -78,6 +80,8 @@ def update(
         row.label = label
     row.updated_at = now
     session.flush()
+    # Same transaction: a blocked card is queued for removal from every managed local list.
+    local_lists.queue_tokens(session, tokens=[token], now=now)
     return row
 
 

@@ -13,6 +13,7 @@ from chargegrid.store.models.commands import CommandRecord
 from chargegrid.store.models.control import ExternalLimit, NodeLoadSample
 from chargegrid.store.models.device_model import StationVariable
 from chargegrid.store.models.id_tokens import IdToken
+from chargegrid.store.models.local_lists import LocalListHeld, LocalListPending, LocalListState
 from chargegrid.store.models.meter_values import MeterValue
 from chargegrid.store.models.organisations import (
     AccessGrant,
@@ -53,6 +54,9 @@ __all__ = [
     "Evse",
     "ExternalLimit",
     "IdToken",
+    "LocalListHeld",
+    "LocalListPending",
+    "LocalListState",
     "MeterValue",
     "NodeLoadSample",
     "Organisation",
