@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from chargegrid import __version__
+from chargegrid import __version__, web
 from chargegrid.api.deps import authorize_by_method
 from chargegrid.api.errors import install_error_handlers
 from chargegrid.api.routes import (
     commands,
     health,
     id_tokens,
+    qr,
     site_control,
     sites,
     stations,
@@ -46,5 +47,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in (stations, id_tokens, transactions, commands, sites, site_control):
         protected.include_router(module.router)
     protected.include_router(webhook_routes.router)
+    protected.include_router(qr.router)
     app.include_router(protected)
+    # The driver-facing pages (QR-code ad-hoc charging): public, outside /api/v1.
+    web.mount(app, runtime)
     return app

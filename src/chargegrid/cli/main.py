@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from chargegrid.cli import admin, advenir, demo, ems, registry, serve, sim, sites
+from chargegrid.cli import admin, advenir, demo, ems, qr, registry, serve, sim, sites
 from chargegrid.cli.context import load_settings
 
 app = typer.Typer(help="ChargeGrid: charge point management with load management.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(admin.app, name="admin")
+registry.station_app.command("qr")(qr.station_qr)
 app.add_typer(registry.station_app, name="station")
 app.add_typer(registry.token_app, name="token")
 app.command("serve")(serve.serve)

@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on `Base.metadata` (Alembic needs that)."""
 
 from chargegrid.store.models.accounts import ApiToken, User
+from chargegrid.store.models.adhoc import AdhocSession
 from chargegrid.store.models.advenir import (
     AdvenirAccount,
     AdvenirBatch,
@@ -39,6 +40,7 @@ from chargegrid.store.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccessGrant",
+    "AdhocSession",
     "AdvenirAccount",
     "AdvenirBatch",
     "AdvenirOperation",

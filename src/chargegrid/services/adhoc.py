@@ -1,0 +1,312 @@
+"""Ad-hoc sessions in the database: the price a driver agreed to, the connector check, the
+state machine's guarded transitions, live progress and the receipt.
+
+Plain functions of a `Session` (the caller commits); the payment and RemoteStart steps that
+wait on the outside world are in `services/adhoc_sessions.py`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chargegrid.domain.meter import ENERGY_REGISTER, Sample, energy_wh
+from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
+from chargegrid.services import stations
+from chargegrid.store.models import (
+    AdhocSession,
+    Connector,
+    MeterValue,
+    Transaction,
+)
+from chargegrid.store.models.adhoc import ADHOC_TRANSITIONS, AdhocState
+
+CENT = Decimal("0.01")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s.]{2,63}$")
+# 1.6 reports Preparing once a cable is in; Available means the driver may still plug in.
+FREE_STATUSES = frozenset({"Available", "Preparing"})
+OPEN_STATES = (AdhocState.CREATED, AdhocState.AUTHORISED, AdhocState.STARTING,
+               AdhocState.CHARGING)
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to cents, half up (what a receipt shows)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AdhocPrice:
+    """The price of charging here, net of VAT, as shown to the driver before they pay."""
+
+    currency: str
+    energy_per_kwh: Decimal
+    time_per_hour: Decimal = Decimal(0)
+    session_fee: Decimal = Decimal(0)
+    vat_rate: Decimal = Decimal(0)  # 0.20 for 20 %
+
+    def cost(self, *, energy_wh: float, duration_s: float) -> Cost:
+        """What a session of this energy and duration costs, VAT on the rounded net."""
+        net = (self.session_fee
+               + self.energy_per_kwh * Decimal(str(energy_wh)) / 1000
+               + self.time_per_hour * Decimal(str(duration_s)) / 3600)
+        net = money(net)
+        vat = money(net * self.vat_rate)
+        return Cost(net=net, vat=vat, gross=net + vat)
+
+    def to_json(self) -> dict[str, str]:
+        return {"currency": self.currency, "energy_per_kwh": str(self.energy_per_kwh),
+                "time_per_hour": str(self.time_per_hour),
+                "session_fee": str(self.session_fee), "vat_rate": str(self.vat_rate)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AdhocPrice:
+        return cls(currency=str(data["currency"]),
+                   energy_per_kwh=Decimal(data["energy_per_kwh"]),
+                   time_per_hour=Decimal(data["time_per_hour"]),
+                   session_fee=Decimal(data["session_fee"]),
+                   vat_rate=Decimal(data["vat_rate"]))
+
+
+PriceLookup = Callable[[Session, str, datetime], AdhocPrice | None]
+"""The price at a station at a time, or None: "price on request", no ad-hoc charging."""
+
+
+def tariff_price(session: Session, station_id: str, at: datetime) -> AdhocPrice | None:
+    """The tariffs service's price summary, when that service is installed."""
+    try:
+        tariffs: Any = importlib.import_module("chargegrid.services.tariffs")
+    except ImportError:
+        return None
+    summary = tariffs.price_summary_for(session, station_id, at)
+    if summary is None:
+        return None
+
+    def field(*names: str) -> Decimal:
+        for name in names:
+            value = getattr(summary, name, None)
+            if value is not None:
+                return Decimal(str(value))
+        return Decimal(0)
+
+    vat = field("vat_rate", "vat")
+    return AdhocPrice(
+        currency=str(summary.currency),
+        energy_per_kwh=field("energy_price_per_kwh", "energy_per_kwh", "energy_price"),
+        time_per_hour=field("time_price_per_hour", "time_per_hour", "time_price"),
+        session_fee=field("session_fee"),
+        # A tariff may state VAT as a percentage (20) or a rate (0.20).
+        vat_rate=vat / 100 if vat >= 1 else vat,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorView:
+    """What the public page shows about a connector before anyone pays."""
+
+    station_id: str
+    evse_id: int
+    status: str | None
+    connected: bool
+    available: bool
+    reason: str | None  # why not, in words for the driver
+
+
+def connector_view(session: Session, *, station_id: str, evse_id: int) -> ConnectorView:
+    """The connector, or NotFoundError for an unknown station or connector."""
+    station = stations.get(session, station_id=station_id)
+    connector = session.scalars(select(Connector).where(
+        Connector.station_id == station_id, Connector.evse_id == evse_id)
+        .order_by(Connector.connector_id)).first() if station is not None else None
+    if station is None or connector is None or evse_id < 1:
+        raise NotFoundError(f"charge point {station_id!r} connector {evse_id} does not exist")
+    reason: str | None = None
+    if not station.connected:
+        reason = "The charging station is offline right now."
+    elif connector.status not in FREE_STATUSES:
+        reason = f"This connector is not available ({connector.status or 'unknown'})."
+    elif _open_session(session, station_id, evse_id) is not None:
+        reason = "Another driver is starting a session on this connector."
+    return ConnectorView(station_id, evse_id, connector.status, station.connected,
+                         reason is None, reason)
+
+
+def _open_session(session: Session, station_id: str, evse_id: int) -> AdhocSession | None:
+    return session.scalars(select(AdhocSession).where(
+        AdhocSession.station_id == station_id, AdhocSession.evse_id == evse_id,
+        AdhocSession.state.in_([AdhocState.AUTHORISED.value, AdhocState.STARTING.value,
+                                AdhocState.CHARGING.value]))).first()
+
+
+def validate_email(email: str) -> str:
+    """A plausible address (the receipt goes there), or InvalidInputError."""
+    cleaned = email.strip()
+    if not EMAIL.match(cleaned):
+        raise InvalidInputError("email: enter a valid e-mail address for the receipt")
+    return cleaned
+
+
+def create(session: Session, *, station_id: str, evse_id: int, email: str,
+           price: AdhocPrice, hold: Decimal, provider: str, now: datetime) -> AdhocSession:
+    """A new session in `created`, with an unguessable page token and one-time id tag."""
+    view = connector_view(session, station_id=station_id, evse_id=evse_id)
+    if not view.available:
+        raise ConflictError(view.reason or "connector not available")
+    row = AdhocSession(
+        token=secrets.token_urlsafe(24), station_id=station_id, evse_id=evse_id,
+        email=validate_email(email), state=AdhocState.CREATED.value,
+        currency=price.currency, price=price.to_json(), amount_held=money(hold),
+        payment_provider=provider,
+        # 20 characters: OCPP 1.6 IdToken is CiString20.
+        id_tag="AH" + secrets.token_hex(9).upper(),
+        created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_by_token(session: Session, *, token: str) -> AdhocSession | None:
+    return session.scalars(select(AdhocSession).where(AdhocSession.token == token)).first()
+
+
+def get_by_token_or_raise(session: Session, *, token: str) -> AdhocSession:
+    """The session behind a page token, or NotFoundError."""
+    row = get_by_token(session, token=token)
+    if row is None:
+        raise NotFoundError("this charging session does not exist")
+    return row
+
+
+def advance(session: Session, *, row: AdhocSession, to: AdhocState, now: datetime,
+            **values: Any) -> bool:
+    """Move `row` to `to` if it is still in the state we read: a compare-and-set, so two
+    polls racing to finish a session capture the payment once. False if someone else won."""
+    current = AdhocState(row.state)
+    if to not in ADHOC_TRANSITIONS[current]:
+        raise ConflictError(f"ad-hoc session cannot go from {current.value} to {to.value}")
+    result = session.execute(
+        update(AdhocSession)
+        .where(AdhocSession.id == row.id, AdhocSession.state == current.value)
+        .values(state=to.value, updated_at=now, **values)
+        .execution_options(synchronize_session=False))
+    session.flush()
+    session.refresh(row)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def transaction_of(session: Session, *, row: AdhocSession) -> Transaction | None:
+    """The transaction the station opened with this session's one-time id tag."""
+    if row.transaction_id is not None:
+        return session.get(Transaction, row.transaction_id)
+    return session.scalars(select(Transaction).where(
+        Transaction.station_id == row.station_id, Transaction.id_tag == row.id_tag)
+        .order_by(Transaction.id.desc())).first()
+
+
+def delivered_wh(session: Session, *, tx: Transaction) -> int:
+    """Energy so far: final if the transaction ended, else the newest register reading
+    minus the start value."""
+    if tx.energy_wh is not None:
+        return tx.energy_wh
+    rows = session.scalars(select(MeterValue).where(
+        MeterValue.transaction_id == tx.id, MeterValue.measurand == ENERGY_REGISTER,
+        MeterValue.phase.is_(None)).order_by(MeterValue.timestamp.desc(), MeterValue.id.desc())
+        .limit(1)).all()
+    if not rows or tx.meter_start_wh is None:
+        return 0
+    r = rows[0]
+    reading = energy_wh(Sample(timestamp=r.timestamp, value=r.value, measurand=r.measurand,
+                               phase=r.phase, unit=r.unit, format=r.format))
+    return max(0, round(reading - tx.meter_start_wh)) if reading is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The live view the page polls."""
+
+    state: str
+    energy_wh: int
+    duration_s: int
+    cost: Decimal
+    currency: str
+    failure: str | None
+
+
+def progress(session: Session, *, row: AdhocSession, now: datetime) -> Progress:
+    """Energy, time and cost so far (the final figures once finished)."""
+    price = AdhocPrice.from_json(row.price)
+    tx = transaction_of(session, row=row) if row.state in (
+        AdhocState.CHARGING.value, AdhocState.FINISHED.value) else None
+    if tx is None:
+        return Progress(row.state, 0, 0, Decimal("0.00"), row.currency, row.failure)
+    energy = delivered_wh(session, tx=tx)
+    end = tx.stopped_at or now
+    duration = max(0, int((end - tx.started_at).total_seconds()))
+    cost = (row.amount_captured if row.amount_captured is not None
+            else min(price.cost(energy_wh=energy, duration_s=duration).gross, row.amount_held))
+    return Progress(row.state, energy, duration, cost, row.currency, row.failure)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the driver gets at the end (and by e-mail, once mail is wired)."""
+
+    station_id: str
+    evse_id: int
+    email: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    energy_wh: int
+    duration_s: int
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+    vat_rate: Decimal
+    currency: str
+    released: Decimal
+    payment_provider: str
+    payment_reference: str | None
+
+
+def receipt(session: Session, *, row: AdhocSession, now: datetime) -> Receipt:
+    """The receipt of a finished session; ConflictError before it has finished."""
+    if row.state != AdhocState.FINISHED.value or row.amount_captured is None:
+        raise ConflictError("the receipt is ready when the session has finished")
+    live = progress(session, row=row, now=now)
+    vat = row.vat_amount or Decimal("0.00")
+    return Receipt(
+        station_id=row.station_id, evse_id=row.evse_id, email=row.email,
+        started_at=row.started_at, ended_at=row.ended_at, energy_wh=live.energy_wh,
+        duration_s=live.duration_s, net=row.amount_captured - vat, vat=vat,
+        total=row.amount_captured, vat_rate=AdhocPrice.from_json(row.price).vat_rate,
+        currency=row.currency, released=row.amount_held - row.amount_captured,
+        payment_provider=row.payment_provider, payment_reference=row.payment_reference)
+
+
+def final_cost(session: Session, *, row: AdhocSession, tx: Transaction) -> Cost:
+    """The price of the ended transaction at the agreed price, never above the hold
+    (charging is stopped when the hold is reached; a late meter value cannot overdraw)."""
+    price = AdhocPrice.from_json(row.price)
+    energy = tx.energy_wh if tx.energy_wh is not None else delivered_wh(session, tx=tx)
+    end = tx.stopped_at or tx.started_at
+    cost = price.cost(energy_wh=energy, duration_s=(end - tx.started_at).total_seconds())
+    if cost.gross <= row.amount_held:
+        return cost
+    gross = row.amount_held
+    net = money(gross / (1 + price.vat_rate))
+    return Cost(net=net, vat=gross - net, gross=gross)
