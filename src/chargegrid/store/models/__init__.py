@@ -1,5 +1,6 @@
 """All tables; importing this package registers them on `Base.metadata` (Alembic needs that)."""
 
+from chargegrid.store.models import billing  # noqa: F401  (registers the billing tables)
 from chargegrid.store.models.accounts import ApiToken, User
 from chargegrid.store.models.adhoc import AdhocSession
 from chargegrid.store.models.advenir import (
