@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from chargegrid import __version__, web
 from chargegrid.api.deps import authorize_by_method
 from chargegrid.api.errors import install_error_handlers
+from chargegrid.api.routes import auth as auth_routes
 from chargegrid.api.routes import (
     commands,
     health,
@@ -42,6 +43,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         writer=runtime.writer).attach(runtime.bus)
     install_error_handlers(app)
     app.include_router(health.router, prefix=API_PREFIX)
+    # Login, SSO and self-service (own session, MFA, tokens): any valid token, or none.
+    auth_routes.install(app, runtime)
+    app.include_router(auth_routes.public, prefix=API_PREFIX)
+    app.include_router(auth_routes.router, prefix=API_PREFIX)
     # Everything else needs a token; writes need write permission unless a route is stricter.
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorize_by_method)])
     for module in (stations, id_tokens, transactions, commands, sites, site_control):

@@ -9,6 +9,7 @@ the table, not the routes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated, Literal, cast
 
 from fastapi import Depends, Request
@@ -19,6 +20,7 @@ from chargegrid.errors import AuthenticationError, PermissionDeniedError
 from chargegrid.runtime import Runtime
 from chargegrid.services import accounts
 from chargegrid.services.accounts import Principal
+from chargegrid.services.auth import sessions as login_sessions
 
 Permission = Literal["read", "write"]
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -65,9 +67,14 @@ def get_principal(
     command does not hold the request's transaction open while it waits for a station."""
     if credentials is None or not credentials.credentials:
         raise AuthenticationError("missing bearer token (Authorization: Bearer <token>)")
+    now = runtime.clock.now()
     with runtime.sessions() as session:
-        return accounts.authenticate(session, bearer=credentials.credentials,
-                                     now=runtime.clock.now())
+        principal = accounts.authenticate(session, bearer=credentials.credentials, now=now)
+        # A login session's idle expiry slides with use (services/auth/sessions.py).
+        login_sessions.touch(session, token_id=principal.token_id, now=now,
+                             idle=timedelta(seconds=runtime.settings.session_idle_timeout_s))
+        session.commit()
+        return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

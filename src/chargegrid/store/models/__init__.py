@@ -10,6 +10,7 @@ from chargegrid.store.models.advenir import (
     AdvenirSession,
     AdvenirStation,
 )
+from chargegrid.store.models.auth import LoginAttempt, LoginSession, OidcIdentity, RecoveryCode
 from chargegrid.store.models.base import Base
 from chargegrid.store.models.commands import CommandRecord
 from chargegrid.store.models.control import ExternalLimit, NodeLoadSample
@@ -60,9 +61,13 @@ __all__ = [
     "LocalListHeld",
     "LocalListPending",
     "LocalListState",
+    "LoginAttempt",
+    "LoginSession",
     "MeterValue",
     "NodeLoadSample",
+    "OidcIdentity",
     "Organisation",
+    "RecoveryCode",
     "Reservation",
     "Site",
     "Station",
