@@ -2,13 +2,14 @@
 
 The water-filling (`waterfill.py`) is exact for node-phase limits. The unbalance rule is a
 *difference* constraint: it can make a station run above the common level so that another
-phase may rise (see docs/ems.md), which water-filling does not model. So with an unbalance
-limit the engine uses water-filling and then *proves* the result is also the answer with the
-rule: every admission was certified by its minimums already satisfying the rule, and the
-final allocation satisfies it (then it is the lexicographic max-min optimum of a larger set
-that lies in the smaller one, hence the optimum there too). When a proof fails the rule is
-binding, and the engine falls back to progressive filling by LP (`lp_reference.py`, HiGHS).
-`Allocation.method` says which one ran.
+phase may rise (see docs/ems.md). The engine first *proves* the rule does not bind: every
+admission is certified by its minimums already satisfying the rule, and the final
+water-filling satisfies it (then it is the lexicographic max-min optimum of a larger set that
+lies in the smaller one, hence the optimum there too). When the rule binds, admission runs
+with explicit points and bounds (`balance.py`) and the fill is a water-filling with the
+strong phases capped at the weakest plus the limit (`balanced_fill.py`), accepted only with
+a proof of optimality (`certify.py`). Whatever cannot be proved goes to the LP reference
+(`lp_reference.py`, HiGHS). `Allocation.method` says which one ran.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chargegrid.ems.balance import admit_balanced
+from chargegrid.ems.balanced_fill import fill_balanced
 from chargegrid.ems.phases import PHASES
 from chargegrid.ems.problem import Problem, compile_scenario, overloaded
 from chargegrid.ems.rounding import round_down
@@ -30,7 +33,7 @@ class Allocation:
     problem: Problem
     exact: tuple[float, ...]
     limit_a: tuple[float, ...]
-    method: str              # "waterfill", "lp" or "infeasible"
+    method: str   # "waterfill", "balanced", "balanced+lp-admission", "lp" or "infeasible"
     overloaded: tuple[int, ...]
 
 
@@ -59,16 +62,30 @@ def _admissions_certified(problem: Problem, admitted: list[bool]) -> bool:
 
 
 def exact_allocation(problem: Problem) -> tuple[list[float], str]:
-    """Unrounded allocation and the method that produced it."""
+    """Unrounded allocation and the method that produced it.
+
+    `waterfill`: the unbalance rule did not bind (proofs above). `balanced`: it bound and the
+    combinatorial method settled it with proofs (`balance.py` for admission, `certify.py`
+    for the fill). `balanced+lp-admission`: the same, but some admission verdict needed a
+    feasibility LP. `lp`: the fill could not be certified and came from the LP reference.
+    """
     if overloaded(problem):
         return [0.0] * problem.n, "infeasible"
     admitted = admit_packing(problem)
+    method = "waterfill"
+    if not _admissions_certified(problem, admitted):
+        admission = admit_balanced(problem)
+        admitted = admission.admitted
+        method = "balanced+lp-admission" if admission.lp_checks else "balanced"
     x = fill_packing(problem, admitted)
-    if _admissions_certified(problem, admitted) and _unbalance_holds(problem, x):
-        return x, "waterfill"
+    if _unbalance_holds(problem, x):
+        return x, method
+    y = fill_balanced(problem, admitted, x)
+    if y is not None:
+        return y, "balanced" if method == "waterfill" else method
     from chargegrid.ems.lp_reference import allocate_lp
 
-    return allocate_lp(problem), "lp"
+    return allocate_lp(problem, [i for i in problem.order if admitted[i]]), "lp"
 
 
 def allocate(scenario: Scenario) -> Allocation:

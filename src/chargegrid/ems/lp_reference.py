@@ -6,8 +6,9 @@ check the engine: admission tests feasibility of the admitted set at `[min_a, ma
 LPs "maximise the common level t with x_i >= t", freezing after each the stations that cannot
 exceed t (found by maximising the sum of the candidates; a zero gain proves all blocked).
 
-Used by tests and benchmarks; the engine falls back to it only when the unbalance rule binds
-(see `allocate.py`). `highspy` is imported here and nowhere else.
+Used by tests and benchmarks; the engine falls back to it only for the admission verdicts and
+fills its combinatorial method cannot certify (see `balance.py`, `certify.py`,
+`allocate.py`). `highspy` is imported here and nowhere else.
 """
 
 from __future__ import annotations
@@ -122,10 +123,30 @@ def admit_lp(problem: Problem) -> list[int]:
     return admitted
 
 
-def allocate_lp(problem: Problem) -> list[float]:
-    """Exact (to solver tolerance) allocation per station; 0 for those not admitted."""
+def feasible_point(problem: Problem, members: Sequence[int]) -> dict[int, float] | None:
+    """A point of `members` within `[min_a, max_a]` meeting every rule, or None if none.
+
+    The engine's admission (`balance.py`) asks this only when neither its greedy point nor
+    its bound settles a candidate.
+    """
+    model = _Model(problem, sorted(members))
+    sol = model.solve()
+    if sol is None:
+        return None
+    return {i: sol[k] for i, k in model.col.items()}
+
+
+def allocate_lp(problem: Problem, admitted: Sequence[int] | None = None) -> list[float]:
+    """Exact (to solver tolerance) allocation per station; 0 for those not admitted.
+
+    `admitted` skips the admission step (the engine's fallback passes its own, certified
+    admitted set); by default the LP admission runs.
+    """
     x = [0.0] * problem.n
-    admitted = admit_lp(problem)
+    if admitted is None:
+        admitted = admit_lp(problem)
+    elif overloaded(problem):
+        return x
     if not admitted:
         return x
     members = set(admitted)

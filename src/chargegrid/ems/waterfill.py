@@ -19,6 +19,7 @@ its current slope. Cost: O(n d log n) for n stations on paths of d node-phase co
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 
 from chargegrid.ems.problem import Problem
 
@@ -41,25 +42,39 @@ def admit_packing(problem: Problem) -> list[bool]:
     return admitted
 
 
-def fill_packing(problem: Problem, admitted: list[bool]) -> list[float]:
-    """Class-by-class water-filling of the admitted stations (others get 0)."""
+def fill_packing(problem: Problem, admitted: list[bool],
+                 phase_caps: tuple[float, float, float] | None = None) -> list[float]:
+    """Class-by-class water-filling of the admitted stations (others get 0).
+
+    `phase_caps` adds three *virtual* packing constraints "EV current on grid phase p at the
+    connection point <= phase_caps[p]" (indices `len(cap) + p`). `unbalance.py` uses them to
+    hold the strong phases at `weakest + unbalance_limit_a`; they may start overfull (their
+    stations then stay at their minimum).
+    """
+    cons: tuple[tuple[int, ...], ...] | list[tuple[int, ...]] = problem.cons
+    cap = list(problem.cap)
+    if phase_caps is not None:
+        base = len(cap)
+        cap += list(phase_caps)
+        cons = [c + tuple(base + p for p in ph) for c, ph in zip(problem.cons, problem.phases,
+                                                                strict=True)]
     x = [problem.lo[i] if admitted[i] else 0.0 for i in range(problem.n)]
-    slack = list(problem.cap)
+    slack = list(cap)
     for i in range(problem.n):
         if admitted[i]:
-            for c in problem.cons[i]:
+            for c in cons[i]:
                 slack[c] -= x[i]
     for group in problem.classes():
         members = [i for i in group if admitted[i]]
         if members:
-            _fill_class(problem, members, x, slack)
+            _fill_class(problem, cons, cap, members, x, slack)
     return x
 
 
-def _fill_class(problem: Problem, members: list[int], x: list[float],
-                slack: list[float]) -> None:
+def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[float],
+                members: list[int], x: list[float], slack: list[float]) -> None:
     """Raise `members` from their minimum; `slack` is updated to the final values."""
-    cons, lo, hi = problem.cons, problem.lo, problem.hi
+    lo, hi = problem.lo, problem.hi
     slope: dict[int, int] = {}
     ref: dict[int, float] = {}
     version: dict[int, int] = {}
@@ -123,7 +138,7 @@ def _fill_class(problem: Problem, members: list[int], x: list[float],
             if c in closed:
                 continue
             advance(c, t)
-            if slack[c] > EPS * (1.0 + abs(problem.cap[c])):
+            if slack[c] > EPS * (1.0 + abs(cap[c])):
                 touched.add(c)        # a slope change in this batch moved it later
                 continue
             closed.add(c)

@@ -1,0 +1,263 @@
+"""Minimum first with the unbalance rule, certified without an LP in the common case.
+
+The spec admits stations one by one (priority, then list order): a station is admitted if
+the admitted set can still all run within `[min_a, max_a]` with every fuse and the unbalance
+limit respected. With the unbalance rule this is not a packing question (the minimums of a
+prefix may be unbalanced while raising a few stations on the weak phase fixes it), so each
+verdict needs a proof:
+
+* **admit**: an explicit point. `_Point` keeps one feasible allocation of the admitted set;
+  a candidate is added at its minimum, fuses it overfills are relieved by lowering stations
+  that were raised earlier, and the unbalance is repaired greedily (lower a raised station
+  on the strong phase, or raise one on the weak phase where every fuse on its path has
+  room). If that ends feasible, the point itself proves the verdict.
+* **reject**: the minimums overfill a fuse (x >= min_a, so no point exists), or a bound: for
+  grid phases q, p the EV difference `E_q - E_p` is at least the minimums of the stations on
+  q but not p, minus the most the stations on p but not q can draw under the phase-p fuses
+  and their `max_a`; if that already exceeds the limit, no point exists.
+* **otherwise** (neither found): one feasibility LP (`lp_reference.feasible_point`), counted
+  in `Admission.lp_checks` so the benchmark can report how often that happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chargegrid.ems.problem import Problem
+
+TOL = 1e-9       # slack accepted on an explicit point (float noise)
+MARGIN = 1e-6    # a reject bound must beat the limit by more than the LP's own tolerance
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Admitted flags (index = station) and how many verdicts needed an LP."""
+
+    admitted: list[bool]
+    lp_checks: int
+
+
+class _Point:
+    """A feasible allocation of the admitted set, kept while admitting (with an undo log)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.pr = problem
+        self.x = [0.0] * problem.n
+        self.load = [0.0] * len(problem.cap)
+        self.e = [0.0, 0.0, 0.0]
+        self.members: list[list[int]] = [[] for _ in problem.cap]
+        self.raised: dict[tuple[int, ...], set[int]] = {}
+        self.log: list[tuple[int, float]] = []
+        self.at_node: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+        self.children: list[list[int]] = [[] for _ in problem.tree.ids]
+        self.root = 0
+        for k, parent in enumerate(problem.tree.parent):
+            if parent >= 0:
+                self.children[parent].append(k)
+            else:
+                self.root = k
+
+    def move(self, i: int, delta: float) -> None:
+        pr = self.pr
+        self.x[i] += delta
+        for c in pr.cons[i]:
+            self.load[c] += delta
+        for p in pr.phases[i]:
+            self.e[p] += delta
+        raised = self.raised.setdefault(pr.phases[i], set())
+        if self.x[i] > pr.lo[i] + TOL:
+            raised.add(i)
+        else:
+            raised.discard(i)
+        self.log.append((i, delta))
+
+    def room(self, i: int) -> float:
+        pr = self.pr
+        return min(pr.hi[i] - self.x[i], min(pr.cap[c] - self.load[c] for c in pr.cons[i]))
+
+    def try_add(self, i: int) -> bool:
+        """Add `i` at its minimum and repair; False (state unchanged) if the greedy fails."""
+        pr = self.pr
+        self.log = []
+        for c in pr.cons[i]:
+            self.members[c].append(i)
+        self.at_node.setdefault((pr.cons[i][0] // 3, pr.phases[i]), []).append(i)
+        self.move(i, pr.lo[i])
+        if self._relieve(i) and self._rebalance():
+            return True
+        for j, delta in reversed(self.log):
+            self.move(j, -delta)
+        for c in pr.cons[i]:
+            self.members[c].pop()
+        self.at_node[(pr.cons[i][0] // 3, pr.phases[i])].pop()
+        return False
+
+    def reset(self, values: dict[int, float], new: int) -> None:
+        """Replace the point by `values` (an LP solution for the admitted set plus `new`)."""
+        pr = self.pr
+        for c in pr.cons[new]:
+            self.members[c].append(new)
+        self.at_node.setdefault((pr.cons[new][0] // 3, pr.phases[new]), []).append(new)
+        for i, v in enumerate(self.x):
+            if v:
+                self.move(i, -v)
+        for i, v in values.items():
+            self.move(i, min(max(v, pr.lo[i]), pr.hi[i]))
+
+    def _relieve(self, i: int) -> bool:
+        """Lower previously raised stations in every fuse that `i`'s minimum overfills."""
+        pr = self.pr
+        for c in pr.cons[i]:
+            over = self.load[c] - pr.cap[c]
+            for j in self.members[c]:
+                if over <= TOL:
+                    break
+                drop = min(over, self.x[j] - pr.lo[j])
+                if j != i and drop > TOL:
+                    self.move(j, -drop)
+                    over -= drop
+            if over > TOL:
+                return False
+        return True
+
+    def _rebalance(self) -> bool:
+        u = self.pr.unbalance
+        assert u is not None
+        dead: set[tuple[tuple[int, ...], int]] = set()
+        for _ in range(4 * self.pr.n + 50):
+            e = self.e
+            q = max(range(3), key=e.__getitem__)
+            p = min(range(3), key=e.__getitem__)
+            need = e[q] - e[p] - u
+            if need <= TOL:
+                return True
+            r = 3 - p - q
+            if not (self._lower(q, p, r, need) or self._raise(q, p, r, need, dead)):
+                return False
+        return False
+
+    def _lower(self, q: int, p: int, r: int, need: float) -> bool:
+        """Lower a raised station on q but not p (never taking r below p)."""
+        pr = self.pr
+        for ph in ((q,), tuple(sorted((q, r)))):
+            for j in self.raised.get(ph, ()):
+                step = min(need, self.x[j] - pr.lo[j])
+                if r in ph:
+                    step = min(step, self.e[r] - self.e[p])
+                if step > TOL:
+                    self.move(j, -step)
+                    return True
+        return False
+
+    def _raise(self, q: int, p: int, r: int, need: float,
+               dead: set[tuple[tuple[int, ...], int]]) -> bool:
+        """Raise a station on p but not q with room on its path (never taking r above q).
+
+        The search walks the tree from the connection point through node-phases that still
+        have room, so a full fuse near the root rules out its whole subtree at once.
+        """
+        pr = self.pr
+        for ph in ((p,), tuple(sorted((p, r)))):
+            if (ph, q) in dead:
+                continue
+            cap_r = self.e[q] - self.e[r] if r in ph else need
+            if cap_r <= TOL:
+                continue
+            stack = [self.root]
+            while stack:
+                node = stack.pop()
+                if any(pr.cap[3 * node + a] - self.load[3 * node + a] <= TOL for a in ph):
+                    continue
+                for j in self.at_node.get((node, ph), ()):
+                    step = min(need, cap_r, self.room(j))
+                    if step > TOL:
+                        self.move(j, step)
+                        return True
+                stack.extend(self.children[node])
+            dead.add((ph, q))
+        return False
+
+
+class _Bound:
+    """Running sums for the reject bound, per ordered phase pair (q, p) and node."""
+
+    PAIRS = tuple((q, p) for q in range(3) for p in range(3) if q != p)
+
+    def __init__(self, problem: Problem) -> None:
+        self.pr = problem
+        nodes = len(problem.tree.ids)
+        self.low_q = [0.0] * 6
+        self.own_hi = [[0.0] * nodes for _ in range(6)]
+        self.fixed = [[0.0] * nodes for _ in range(6)]
+        tree = problem.tree
+        self.order = sorted(range(nodes), key=lambda k: -len(tree.path[k]))
+
+    def add(self, i: int, sign: float) -> None:
+        pr = self.pr
+        ph, node = pr.phases[i], pr.cons[i][0] // 3
+        for t, (q, p) in enumerate(self.PAIRS):
+            if q in ph and p not in ph:
+                self.low_q[t] += sign * pr.lo[i]
+            elif p in ph and q not in ph:
+                self.own_hi[t][node] += sign * pr.hi[i]
+            elif p in ph:
+                self.fixed[t][node] += sign * pr.lo[i]
+
+    def cannot_balance(self) -> bool:
+        """Proof that no point within the boxes meets the fuses and the unbalance limit.
+
+        E_q - E_p >= (minimums on q-not-p) - (most the p-not-q stations can draw); the
+        latter is bounded bottom-up on the phase-p fuses with the stations on both phases at
+        their minimum.
+        """
+        u = self.pr.unbalance
+        assert u is not None
+        cap, parent = self.pr.cap, self.pr.tree.parent
+        for t, (_, p) in enumerate(self.PAIRS):
+            best = list(self.own_hi[t])
+            fixed = list(self.fixed[t])
+            root = self.order[-1]
+            for k in self.order:              # children before parents
+                best[k] = min(best[k], cap[3 * k + p] - fixed[k])
+                if parent[k] >= 0:
+                    best[parent[k]] += best[k]
+                    fixed[parent[k]] += fixed[k]
+            if self.low_q[t] - best[root] > u + MARGIN:
+                return True
+        return False
+
+
+def admit_balanced(problem: Problem) -> Admission:
+    """The spec's sequential admission with the unbalance rule (see module docstring)."""
+    from chargegrid.ems.lp_reference import feasible_point
+
+    point = _Point(problem)
+    bound = _Bound(problem)
+    admitted = [False] * problem.n
+    chosen: list[int] = []
+    min_load = [0.0] * len(problem.cap)
+    lp_checks = 0
+    for i in problem.order:
+        if not problem.wants[i]:
+            continue
+        m = problem.lo[i]
+        if any(min_load[c] + m > problem.cap[c] + TOL for c in problem.cons[i]):
+            continue
+        ok = point.try_add(i)
+        if not ok:
+            bound.add(i, 1.0)
+            rejected = bound.cannot_balance()
+            bound.add(i, -1.0)
+            if not rejected:
+                lp_checks += 1
+                values = feasible_point(problem, [*chosen, i])
+                if values is not None:
+                    point.reset(values, i)
+                    ok = True
+        if ok:
+            admitted[i] = True
+            chosen.append(i)
+            bound.add(i, 1.0)
+            for c in problem.cons[i]:
+                min_load[c] += m
+    return Admission(admitted, lp_checks)
