@@ -1,45 +1,49 @@
-"""Fixtures for the ad-hoc charging pages: an app with a known price, a simulated 1.6
+"""Fixtures for the ad-hoc charging pages: a station with a tariff, a simulated 1.6
 station with a vehicle plugged in, and a client that does not follow redirects (so each
 step of the payment dance is visible)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.orm import Session
 
 from chargegrid.api.app import create_app
+from chargegrid.billing.tariff import Prices, TariffVersion
 from chargegrid.runtime import Runtime
-from chargegrid.services import adhoc, stations
+from chargegrid.services import adhoc, stations, tariffs
 from chargegrid.simulator import SimulatedStation, Vehicle
-from chargegrid.web.mount import WebContext
+from chargegrid.store.models import Station
 
-# 0.40/kWh + 1.20/h + 0.50 per session, 20 % VAT: a tariff as the tariffs service would give.
+# 0.40/kWh + 1.20/h + 0.50 per session, 20 % VAT: the tariff assigned to the QR stations.
 PRICE = adhoc.AdhocPrice(currency="EUR", energy_per_kwh=Decimal("0.40"),
                          time_per_hour=Decimal("1.20"), session_fee=Decimal("0.50"),
                          vat_rate=Decimal("0.20"))
 STATION = "QR1"
 
 
-def fixed_price(session: Session, station_id: str, at: datetime) -> adhoc.AdhocPrice | None:
-    """Stations named QR* have a price; any other station has none ("price on request")."""
-    return PRICE if station_id.startswith("QR") else None
-
-
-def with_fixed_price(app: FastAPI) -> FastAPI:
-    web: WebContext = app.state.web
-    web.flow.price_lookup = fixed_price
-    return app
+def add_tariff(runtime: Runtime, station_id: str) -> None:
+    """A flat tariff (the PRICE above) assigned to one station, through the tariffs service."""
+    now = runtime.clock.now()
+    with runtime.sessions() as s:
+        org = s.get(Station, station_id).organisation_id  # type: ignore[union-attr]
+        row = tariffs.create(s, organisation_id=org, name=f"adhoc {station_id}",
+                             currency="EUR", now=now)
+        tariffs.add_version(s, tariff_id=row.id, now=now, version=TariffVersion(
+            id=0, valid_from=datetime(2020, 1, 1, tzinfo=UTC), timezone="UTC",
+            base=Prices(PRICE.energy_per_kwh, PRICE.time_per_hour),
+            session_fee=PRICE.session_fee, vat_rate=PRICE.vat_rate))
+        tariffs.assign(s, tariff_id=row.id, station_id=station_id, now=now)
+        s.commit()
 
 
 @pytest.fixture
 def web_app(runtime: Runtime) -> FastAPI:
-    return with_fixed_price(create_app(runtime))
+    return create_app(runtime)
 
 
 @pytest.fixture
@@ -61,6 +65,7 @@ def register(runtime: Runtime, *station_ids: str) -> None:
 async def station(runtime: Runtime, ocpp_url: str) -> AsyncIterator[SimulatedStation]:
     """QR1, OCPP 1.6, two connectors, a car plugged into connector 1, fast meter values."""
     register(runtime, STATION)
+    add_tariff(runtime, STATION)
     st = SimulatedStation(STATION, ocpp_url, connectors=2, meter_interval=0.2,
                           backoff_initial=0.05, backoff_max=0.2, response_timeout=5)
     await st.start()

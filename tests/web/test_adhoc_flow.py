@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from chargegrid.payments import PaymentStatus
 from chargegrid.runtime import Runtime
-from chargegrid.services import adhoc, id_tokens
+from chargegrid.services import adhoc, id_tokens, pricing
 from chargegrid.simulator import SimulatedStation
 from chargegrid.store.models import AdhocSession
 from chargegrid.web.mount import WebContext
@@ -109,8 +109,10 @@ async def test_paid_session_charges_stops_and_captures_the_final_price(
     with runtime.sessions() as s:
         tx = adhoc.transaction_of(s, row=row)
         assert tx is not None and tx.state != "active" and tx.energy_wh is not None
-        expected = PRICE.cost(energy_wh=tx.energy_wh,
-                              duration_s=(tx.stopped_at - tx.started_at).total_seconds())
+        # The final price is the tariff engine's, stored with every other session price.
+        priced = pricing.get_or_raise(s, transaction_id=tx.id)
+        expected = adhoc.Cost(net=priced.net, vat=priced.vat, gross=priced.total)
+        assert expected.gross >= PRICE.session_fee * (1 + PRICE.vat_rate)
         tag = id_tokens.get_by_token(s, token=row.id_tag)
         assert tag is not None and tag.status == "Blocked"  # one-time
     assert receipt["total"] == f"{expected.gross:.2f}" == done["cost"]

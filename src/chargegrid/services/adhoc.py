@@ -7,7 +7,7 @@ wait on the outside world are in `services/adhoc_sessions.py`.
 
 from __future__ import annotations
 
-import importlib
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chargegrid.domain.meter import ENERGY_REGISTER, Sample, energy_wh
-from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
-from chargegrid.services import stations
+from chargegrid.errors import ChargeGridError, ConflictError, InvalidInputError, NotFoundError
+from chargegrid.services import pricing, stations, tariffs
 from chargegrid.store.models import (
     AdhocSession,
     Connector,
@@ -30,6 +30,7 @@ from chargegrid.store.models import (
 )
 from chargegrid.store.models.adhoc import ADHOC_TRANSITIONS, AdhocState
 
+log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s.]{2,63}$")
 # 1.6 reports Preparing once a cable is in; Available means the driver may still plug in.
@@ -59,6 +60,8 @@ class AdhocPrice:
     time_per_hour: Decimal = Decimal(0)
     session_fee: Decimal = Decimal(0)
     vat_rate: Decimal = Decimal(0)  # 0.20 for 20 %
+    idle_per_hour: Decimal = Decimal(0)  # shown; charged by the tariff engine at the end
+    idle_grace_minutes: int = 0
 
     def cost(self, *, energy_wh: float, duration_s: float) -> Cost:
         """What a session of this energy and duration costs, VAT on the rounded net."""
@@ -69,10 +72,12 @@ class AdhocPrice:
         vat = money(net * self.vat_rate)
         return Cost(net=net, vat=vat, gross=net + vat)
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return {"currency": self.currency, "energy_per_kwh": str(self.energy_per_kwh),
                 "time_per_hour": str(self.time_per_hour),
-                "session_fee": str(self.session_fee), "vat_rate": str(self.vat_rate)}
+                "session_fee": str(self.session_fee), "vat_rate": str(self.vat_rate),
+                "idle_per_hour": str(self.idle_per_hour),
+                "idle_grace_minutes": self.idle_grace_minutes}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AdhocPrice:
@@ -80,7 +85,9 @@ class AdhocPrice:
                    energy_per_kwh=Decimal(data["energy_per_kwh"]),
                    time_per_hour=Decimal(data["time_per_hour"]),
                    session_fee=Decimal(data["session_fee"]),
-                   vat_rate=Decimal(data["vat_rate"]))
+                   vat_rate=Decimal(data["vat_rate"]),
+                   idle_per_hour=Decimal(data.get("idle_per_hour", "0")),
+                   idle_grace_minutes=int(data.get("idle_grace_minutes", 0)))
 
 
 PriceLookup = Callable[[Session, str, datetime], AdhocPrice | None]
@@ -88,31 +95,14 @@ PriceLookup = Callable[[Session, str, datetime], AdhocPrice | None]
 
 
 def tariff_price(session: Session, station_id: str, at: datetime) -> AdhocPrice | None:
-    """The tariffs service's price summary, when that service is installed."""
-    try:
-        tariffs: Any = importlib.import_module("chargegrid.services.tariffs")
-    except ImportError:
-        return None
+    """The anonymous driver's price from the tariffs service (None: no tariff applies)."""
     summary = tariffs.price_summary_for(session, station_id, at)
     if summary is None:
         return None
-
-    def field(*names: str) -> Decimal:
-        for name in names:
-            value = getattr(summary, name, None)
-            if value is not None:
-                return Decimal(str(value))
-        return Decimal(0)
-
-    vat = field("vat_rate", "vat")
-    return AdhocPrice(
-        currency=str(summary.currency),
-        energy_per_kwh=field("energy_price_per_kwh", "energy_per_kwh", "energy_price"),
-        time_per_hour=field("time_price_per_hour", "time_per_hour", "time_price"),
-        session_fee=field("session_fee"),
-        # A tariff may state VAT as a percentage (20) or a rate (0.20).
-        vat_rate=vat / 100 if vat >= 1 else vat,
-    )
+    return AdhocPrice(currency=summary.currency, energy_per_kwh=summary.energy_per_kwh,
+                      time_per_hour=summary.time_per_hour, session_fee=summary.session_fee,
+                      vat_rate=summary.vat_rate, idle_per_hour=summary.idle_per_hour,
+                      idle_grace_minutes=summary.idle_grace_minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,15 +288,25 @@ def receipt(session: Session, *, row: AdhocSession, now: datetime) -> Receipt:
         payment_provider=row.payment_provider, payment_reference=row.payment_reference)
 
 
-def final_cost(session: Session, *, row: AdhocSession, tx: Transaction) -> Cost:
-    """The price of the ended transaction at the agreed price, never above the hold
-    (charging is stopped when the hold is reached; a late meter value cannot overdraw)."""
-    price = AdhocPrice.from_json(row.price)
-    energy = tx.energy_wh if tx.energy_wh is not None else delivered_wh(session, tx=tx)
-    end = tx.stopped_at or tx.started_at
-    cost = price.cost(energy_wh=energy, duration_s=(end - tx.started_at).total_seconds())
+def final_cost(session: Session, *, row: AdhocSession, tx: Transaction,
+               now: datetime) -> Cost:
+    """The price of the ended transaction by the tariff engine (bands, idle fee, min/max),
+    stored with the other session prices; the agreed price if no tariff prices it any more.
+    Never above the hold: charging is stopped when the hold is reached, and a late meter
+    value cannot overdraw the driver's card."""
+    try:
+        priced = pricing.price_transaction(session, tx.id, now=now)
+        cost = Cost(net=priced.net, vat=priced.vat, gross=priced.total)
+    except ChargeGridError as err:
+        log.warning("ad-hoc session %s: tariff pricing failed (%s); using the agreed price",
+                    row.id, err.message)
+        price = AdhocPrice.from_json(row.price)
+        energy = tx.energy_wh if tx.energy_wh is not None else delivered_wh(session, tx=tx)
+        end = tx.stopped_at or tx.started_at
+        cost = price.cost(energy_wh=energy, duration_s=(end - tx.started_at).total_seconds())
     if cost.gross <= row.amount_held:
         return cost
+    vat_rate = AdhocPrice.from_json(row.price).vat_rate
     gross = row.amount_held
-    net = money(gross / (1 + price.vat_rate))
+    net = money(gross / (1 + vat_rate))
     return Cost(net=net, vat=gross - net, gross=gross)

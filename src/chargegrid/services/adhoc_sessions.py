@@ -216,7 +216,7 @@ class AdhocFlow:
         now = self.clock.now()
         tx = adhoc.transaction_of(session, row=row)
         assert tx is not None
-        cost = adhoc.final_cost(session, row=row, tx=tx)
+        cost = adhoc.final_cost(session, row=row, tx=tx, now=now)
         won = adhoc.advance(session, row=row, to=AdhocState.FINISHED, now=now,
                             amount_captured=cost.gross, vat_amount=cost.vat,
                             energy_wh=tx.energy_wh, ended_at=tx.stopped_at or now)

@@ -44,16 +44,24 @@ def fmt(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}"
 
 
+def unit_price(value: Decimal) -> str:
+    """At least cents, more only where the tariff has them (0.40, 0.3875)."""
+    exact = value.normalize()
+    return f"{value:.2f}" if -exact.as_tuple().exponent <= 2 else f"{exact:f}"  # type: ignore[operator]
+
+
 def price_lines(price: adhoc.AdhocPrice) -> list[str]:
     """The price in words, as the driver agrees to it."""
     c = price.currency
-    lines = [f"{price.energy_per_kwh:.4f} {c} per kWh".replace("00 ", " ")]
+    lines = [f"{unit_price(price.energy_per_kwh)} {c} per kWh"]
     if price.time_per_hour:
-        lines.append(f"{price.time_per_hour:.2f} {c} per hour")
+        lines.append(f"{unit_price(price.time_per_hour)} {c} per hour")
     if price.session_fee:
-        lines.append(f"{price.session_fee:.2f} {c} per session")
-    lines.append(f"excl. VAT {price.vat_rate * 100:.1f} %" if price.vat_rate
-                 else "no VAT")
+        lines.append(f"{unit_price(price.session_fee)} {c} per session")
+    if price.idle_per_hour:
+        lines.append(f"{unit_price(price.idle_per_hour)} {c} per hour parked without "
+                     f"charging after {price.idle_grace_minutes} min")
+    lines.append(f"plus VAT {price.vat_rate * 100:.1f} %" if price.vat_rate else "no VAT")
     return lines
 
 
