@@ -13,12 +13,14 @@ notes) and is returned unchanged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chargegrid.billing import tariff as domain
 from chargegrid.billing.pricing import (
     EnergySample,
     PriceBreakdown,
@@ -31,9 +33,50 @@ from chargegrid.domain.transactions import TransactionState
 from chargegrid.errors import ChargeGridError, ConflictError, NotFoundError
 from chargegrid.services import meter_values, tariffs
 from chargegrid.store.models import IdToken, Station, Transaction, User
-from chargegrid.store.models.billing import SessionPrice, StatementItem
+from chargegrid.store.models.billing import SessionPrice, StatementItem, Tariff
 
 KWH_UNITS = {"Wh": Decimal(1), "kWh": Decimal(1000)}
+
+
+@dataclass(slots=True)
+class Lookups:
+    """Per-batch memo of what many sessions share (payer by token, tariff by station and
+    user, tariffs as domain objects, station organisations), so pricing a month of sessions
+    does not re-read the same rows for each. Valid for one database transaction only."""
+
+    payers: dict[str | None, tuple[int | None, int | None, int | None]] = field(
+        default_factory=dict)
+    tariffs: dict[tuple[str, int | None], Tariff | None] = field(default_factory=dict)
+    domains: dict[int, domain.Tariff] = field(default_factory=dict)
+    organisations: dict[str, int] = field(default_factory=dict)
+
+    def payer(self, session: Session, tx: Transaction) -> tuple[int | None, int | None,
+                                                                 int | None]:
+        """(user id, cost centre id, user's organisation id) of the session's token."""
+        if tx.id_tag not in self.payers:
+            user, centre = payer_of(session, tx=tx)
+            self.payers[tx.id_tag] = ((user.id, centre, user.organisation_id) if user
+                                      else (None, None, None))
+        return self.payers[tx.id_tag]
+
+    def tariff(self, session: Session, station_id: str, user_id: int | None) -> Tariff | None:
+        key = (station_id, user_id)
+        if key not in self.tariffs:
+            self.tariffs[key] = tariffs.resolve(session, station_id=station_id,
+                                                user_id=user_id)
+        return self.tariffs[key]
+
+    def domain(self, session: Session, row: Tariff) -> domain.Tariff:
+        if row.id not in self.domains:
+            self.domains[row.id] = tariffs.to_domain(session, tariff=row)
+        return self.domains[row.id]
+
+    def organisation(self, session: Session, station_id: str) -> int:
+        if station_id not in self.organisations:
+            station = session.get(Station, station_id)
+            assert station is not None  # transactions.station_id is a foreign key
+            self.organisations[station_id] = station.organisation_id
+        return self.organisations[station_id]
 
 
 def register_samples(session: Session, *, tx: Transaction) -> tuple[EnergySample, ...]:
@@ -95,10 +138,11 @@ def get_or_raise(session: Session, *, transaction_id: int) -> SessionPrice:
     return row
 
 
-def price_transaction(session: Session, transaction_id: int, *,
-                      now: datetime) -> SessionPrice:
+def price_transaction(session: Session, transaction_id: int, *, now: datetime,
+                      lookups: Lookups | None = None) -> SessionPrice:
     """Price a finished transaction and store (or refresh) its price; a price already billed
-    on a statement is returned unchanged."""
+    on a statement is returned unchanged. `lookups` shares reads across a batch."""
+    memo = lookups or Lookups()
     tx = session.get(Transaction, transaction_id)
     if tx is None:
         raise NotFoundError(f"transaction {transaction_id} does not exist")
@@ -108,20 +152,17 @@ def price_transaction(session: Session, transaction_id: int, *,
             StatementItem.transaction_id == tx.id).limit(1)) is not None:
         return existing
     data = session_input(session, tx=tx)
-    user, centre = payer_of(session, tx=tx)
-    tariff = tariffs.resolve(session, station_id=tx.station_id,
-                             user_id=user.id if user else None)
+    user_id, centre, payer_org = memo.payer(session, tx)
+    tariff = memo.tariff(session, tx.station_id, user_id)
     if tariff is None:
         raise NotFoundError(f"no tariff is assigned for transaction {tx.id} at station "
                             f"{tx.station_id}")
-    breakdown = price_session(tariffs.to_domain(session, tariff=tariff), data)
-    station = session.get(Station, tx.station_id)
-    assert station is not None  # transactions.station_id is a foreign key
+    breakdown = price_session(memo.domain(session, tariff), data)
     values = dict(
         tariff_id=tariff.id, tariff_version_ids=list(breakdown.version_ids),
-        organisation_id=station.organisation_id,
-        payer_organisation_id=user.organisation_id if user else None,
-        user_id=user.id if user else None, cost_centre_id=centre, station_id=tx.station_id,
+        organisation_id=memo.organisation(session, tx.station_id),
+        payer_organisation_id=payer_org,
+        user_id=user_id, cost_centre_id=centre, station_id=tx.station_id,
         started_at=tx.started_at, stopped_at=data.stopped_at, currency=breakdown.currency,
         energy_kwh=breakdown.energy_kwh, net=breakdown.net, vat=breakdown.vat,
         total=breakdown.total, breakdown=breakdown.to_json())
@@ -160,11 +201,12 @@ def price_pending(session: Session, *, now: datetime, organisation_id: int | Non
     one that cannot be priced — no tariff, a falling register — is reported, not fatal).
     Returns (priced count, {transaction id: why it was not priced})."""
     priced, failed = 0, {}
+    memo = Lookups()
     for tx_id in unpriced_ids(session, organisation_id=organisation_id,
                               stopped_before=stopped_before, limit=limit):
         try:
             with session.begin_nested():
-                price_transaction(session, tx_id, now=now)
+                price_transaction(session, tx_id, now=now, lookups=memo)
             priced += 1
         except ChargeGridError as err:
             failed[tx_id] = err.message

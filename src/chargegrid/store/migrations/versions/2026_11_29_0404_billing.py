@@ -31,7 +31,7 @@ def _id() -> sa.Column[int]:
 
 
 def _org(table: str, column: str = "organisation_id",
-         nullable: bool = False) -> list[sa.SchemaItem]:
+         nullable: bool = False) -> list[sa.schema.SchemaItem]:
     return [sa.Column(column, sa.Integer(), nullable=nullable),
             sa.ForeignKeyConstraint([column], ["organisations.id"],
                                     name=op.f(f"fk_{table}_{column}_organisations"))]
