@@ -18,6 +18,7 @@ from chargegrid.api.routes import (
     stations,
     transactions,
 )
+from chargegrid.api.routes import imports as import_routes
 from chargegrid.api.routes import webhooks as webhook_routes
 from chargegrid.runtime import Runtime
 from chargegrid.services.local_lists import LocalListSync
@@ -53,6 +54,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         protected.include_router(module.router)
     protected.include_router(webhook_routes.router)
     protected.include_router(qr.router)
+    protected.include_router(import_routes.router)
     app.include_router(protected)
     # The driver-facing pages (QR-code ad-hoc charging): public, outside /api/v1.
     web.mount(app, runtime)
