@@ -40,7 +40,7 @@ async def pay(client: httpx.AsyncClient, card: str, *, station: str = STATION,
     card_page = path_of(r)
     assert card_page.startswith("/pay/test/pi_test_")
     r = await client.get(card_page)
-    assert r.status_code == 200 and "30.00 EUR" in r.text
+    assert r.status_code == 200 and "Authorise" in r.text and "EUR" in r.text
     r = await client.post(card_page, data={"card_number": card, "expiry": "12/39",
                                            "cvc": "123"})
     assert r.status_code == 303, r.text
@@ -231,3 +231,30 @@ async def test_no_price_means_price_on_request(
         assert "Price on request" in page.text and 'name="email"' not in page.text
         r = await browser_client.post("/c/FREE1/1", data={"email": "d@example.org"})
         assert r.status_code == 409 and "price on request" in r.text
+
+
+async def test_signed_webhook_authorises_like_the_return(
+        runtime: Runtime, station: SimulatedStation, web_app: FastAPI,
+        browser_client: httpx.AsyncClient) -> None:
+    """The driver's phone never comes back from the payment page: the provider's webhook
+    starts the session all the same; a forged one is refused."""
+    r = await browser_client.post(f"/c/{STATION}/1", data={"email": "d@example.org"})
+    reference = path_of(r).rsplit("/", 1)[1]
+    provider = web_app.state.web.provider
+    provider.confirm(reference, card_number=GOOD_CARD, expiry="12/39",
+                     now=runtime.clock.now())
+    body = provider.webhook_body(reference)
+    forged = await browser_client.post("/pay/webhook/test", content=body,
+                                       headers={"x-signature": "t=1,v1=00"})
+    assert forged.status_code == 400
+    with runtime.sessions() as s:
+        token = s.query(AdhocSession).filter_by(payment_reference=reference).one().token
+    assert row_of(runtime, token).state == "created"
+    ok = await browser_client.post("/pay/webhook/test", content=body, headers={
+        "x-signature": provider.sign_webhook(body, 1_700_000_000)})
+    assert ok.status_code == 200, ok.text
+    assert row_of(runtime, token).state in ("starting", "charging")
+    assert [a for a, _ in station.received_calls if a == "RemoteStartTransaction"]
+    # The late return of the driver changes nothing (already handled).
+    again = await browser_client.get(provider.return_url_for(reference).split("test", 1)[1])
+    assert again.status_code == 303

@@ -35,6 +35,7 @@ CENT = Decimal("0.01")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s.]{2,63}$")
 # 1.6 reports Preparing once a cable is in; Available means the driver may still plug in.
 FREE_STATUSES = frozenset({"Available", "Preparing"})
+ID_TAG_PREFIX = "AH"  # one-time id tags of ad-hoc sessions: "AH" + 18 random hex digits
 OPEN_STATES = (AdhocState.CREATED, AdhocState.AUTHORISED, AdhocState.STARTING,
                AdhocState.CHARGING)
 
@@ -163,7 +164,7 @@ def create(session: Session, *, station_id: str, evse_id: int, email: str,
         currency=price.currency, price=price.to_json(), amount_held=money(hold),
         payment_provider=provider,
         # 20 characters: OCPP 1.6 IdToken is CiString20.
-        id_tag="AH" + secrets.token_hex(9).upper(),
+        id_tag=ID_TAG_PREFIX + secrets.token_hex(9).upper(),
         created_at=now, updated_at=now)
     session.add(row)
     session.flush()

@@ -9,14 +9,18 @@ is settled by `adhoc.advance`'s compare-and-set, so money moves once).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargegrid.bus.events import Event, TransactionEnded, TransactionStarted
 from chargegrid.clock import Clock
 from chargegrid.domain.commands import RemoteStart, RemoteStop
 from chargegrid.errors import ChargeGridError, ConflictError
@@ -29,7 +33,7 @@ from chargegrid.payments.provider import (
 from chargegrid.services import adhoc, id_tokens
 from chargegrid.services.adhoc import PriceLookup
 from chargegrid.services.commands import CommandService
-from chargegrid.store.models import AdhocSession
+from chargegrid.store.models import AdhocSession, Transaction
 from chargegrid.store.models.adhoc import AdhocState
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,10 @@ log = logging.getLogger(__name__)
 DECLINED = "Your card was declined ({reason}). Nothing was charged."
 START_FAILED = "The charging station could not start ({reason}). Your payment hold was released."
 NO_VEHICLE = "No vehicle started charging in time. Your payment hold was released."
+
+
+class Subscribable(Protocol):
+    def subscribe(self, subscriber: Any) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,39 @@ class AdhocFlow:
         self.price_lookup = price_lookup
         self.hold = hold
         self.start_timeout = timedelta(seconds=start_timeout_s)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def attach(self, bus: Subscribable) -> AdhocFlow:
+        """Follow transactions as they start and end, so that the payment is captured when
+        charging ends even if the driver closed the page (the page's polling does the same
+        work; `advance`'s compare-and-set makes the two meet once)."""
+        bus.subscribe(self._on_event)
+        return self
+
+    def _on_event(self, event: Event) -> None:
+        if not isinstance(event, (TransactionStarted, TransactionEnded)):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self._follow(event.station_id, event.transaction_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _follow(self, station_id: str, transaction_id: int) -> None:
+        with self.sessions() as session:
+            tx = session.get(Transaction, transaction_id)
+            if tx is None or tx.id_tag is None or not tx.id_tag.startswith(adhoc.ID_TAG_PREFIX):
+                return
+            token = session.scalar(select(AdhocSession.token).where(
+                AdhocSession.station_id == station_id, AdhocSession.id_tag == tx.id_tag))
+        if token is None:
+            return
+        try:
+            await self.refresh(token)
+        except ChargeGridError as err:
+            log.warning("ad-hoc session for transaction %s: %s", transaction_id, err.message)
 
     def price_at(self, session: Session, station_id: str) -> adhoc.AdhocPrice | None:
         return self.price_lookup(session, station_id, self.clock.now())

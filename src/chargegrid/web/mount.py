@@ -46,7 +46,7 @@ def mount(app: FastAPI, runtime: Runtime, *, registry: PaymentRegistry | None = 
     flow = AdhocFlow(sessions=runtime.sessions, commands=runtime.commands, provider=provider,
                      clock=runtime.clock, price_lookup=price_lookup or tariff_price,
                      hold=settings.adhoc_hold_amount,
-                     start_timeout_s=settings.adhoc_start_timeout_s)
+                     start_timeout_s=settings.adhoc_start_timeout_s).attach(runtime.bus)
     env = Environment(loader=PackageLoader("chargegrid.web", "templates"),
                       autoescape=select_autoescape(["html"]))
     context = WebContext(runtime, provider, flow, Jinja2Templates(env=env))
