@@ -90,3 +90,37 @@ def random_scenarios(draw: st.DrawFn, *, max_nodes: int = 6, max_stations: int =
     if with_band:
         scenario["unbalance_limit_a"] = draw(st.sampled_from([0, 5, 10, 20, 30]))
     return scenario
+
+
+@st.composite
+def binding_scenarios(draw: st.DrawFn, *, max_nodes: int = 5,
+                      max_stations: int = 12) -> dict[str, Any]:
+    """Sites where the unbalance limit tends to bind: mostly 1- and 2-phase vehicles on
+    rotated phases, small limits (0-10 A), fuses that bind sometimes, no base-load overload."""
+    n_nodes = draw(st.integers(1, max_nodes))
+    nodes: list[dict[str, Any]] = []
+    for k in range(n_nodes):
+        node: dict[str, Any] = {"id": f"N{k}"}
+        if k:
+            node["parent"] = f"N{draw(st.integers(0, k - 1))}"
+        node["limit_a"] = {p: draw(st.integers(20, 160)) for p in ("L1", "L2", "L3")}
+        nodes.append(node)
+    stations = []
+    for k in range(draw(st.integers(2, max_stations))):
+        stations.append({
+            "id": f"S{k}", "node": f"N{draw(st.integers(0, n_nodes - 1))}",
+            "phase_rotation": draw(st.sampled_from(["L1", "L1", "L2", "L3"])),
+            "field_rotation": draw(st.sampled_from(["R", "L"])),
+            "max_a": draw(st.sampled_from([10, 16, 20, 32])),
+            "min_a": draw(st.sampled_from([0, 6, 6, 8])),
+            "priority": draw(st.integers(0, 2)),
+            "vehicle_phases": draw(st.sampled_from([1, 1, 1, 2, 3])),
+            "charging": draw(st.integers(0, 9)) > 0,
+        })
+    scenario: dict[str, Any] = {"format": "chargegrid-scenario/1", "nodes": nodes,
+                                "stations": stations,
+                                "unbalance_limit_a": draw(st.sampled_from([0, 2, 5, 10]))}
+    if draw(st.booleans()):
+        scenario["base_load_a"] = {"N0": {p: draw(st.integers(0, 15))
+                                          for p in ("L1", "L2", "L3")}}
+    return scenario

@@ -13,11 +13,14 @@ from hypothesis import HealthCheck, given, settings
 
 from chargegrid.ems import allocate, parse_scenario
 from chargegrid.ems.allocate import exact_allocation
+from chargegrid.ems.balance import admit_balanced
+from chargegrid.ems.balanced_fill import fill_balanced
+from chargegrid.ems.certify import is_lexmax
 from chargegrid.ems.explain import explain
 from chargegrid.ems.lp_reference import admit_lp, allocate_lp
 from chargegrid.ems.problem import compile_scenario, overloaded
 from chargegrid.ems.waterfill import admit_packing, fill_packing
-from tests.ems.scenarios import random_scenarios
+from tests.ems.scenarios import binding_scenarios, random_scenarios
 
 SETTINGS = settings(max_examples=250, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -97,8 +100,92 @@ def test_waterfill_alone_matches_lp_without_unbalance(raw: dict[str, Any]) -> No
         assert abs(result.limit_a[i] - reference[i]) < 0.1 + 1e-9
 
 
+def _binds(problem: Any) -> bool:
+    """The unbalance rule changes the answer of node limits alone (admission or fill)."""
+    admitted = admit_packing(problem)
+    if admitted != admit_balanced(problem).admitted:
+        return True
+    x = fill_packing(problem, admitted)
+    e = [sum(x[i] for i in range(problem.n) if p in problem.phases[i]) for p in range(3)]
+    return max(e) - min(e) > problem.unbalance + 1e-9
+
+
+BINDING: Counter[str] = Counter()
+
+
+@SETTINGS
+@given(binding_scenarios())
+def test_matches_lp_reference_when_unbalance_binds(raw: dict[str, Any]) -> None:
+    """Whatever path the engine takes (certified combinatorial or LP fallback), it is the
+    LP progressive filling to 1e-4 A; and when it binds the answer differs from node limits
+    alone, so these instances do exercise the new path."""
+    problem = compile_scenario(parse_scenario(raw))
+    if overloaded(problem) or not _binds(problem):
+        BINDING["not binding"] += 1
+        return
+    engine, method = exact_allocation(problem)
+    BINDING[method] += 1
+    assert method != "waterfill"
+    reference = allocate_lp(problem)
+    for i in range(problem.n):
+        assert abs(engine[i] - reference[i]) <= 1e-4, (i, method, engine, reference)
+
+
+@SETTINGS
+@given(binding_scenarios())
+def test_balanced_admission_is_the_sequential_rule(raw: dict[str, Any]) -> None:
+    """Greedy points and bounds decide admission exactly as one LP per candidate does."""
+    problem = compile_scenario(parse_scenario(raw))
+    if overloaded(problem):
+        return
+    mine = admit_balanced(problem).admitted
+    assert {i for i in range(problem.n) if mine[i]} == set(admit_lp(problem))
+
+
+@SETTINGS
+@given(binding_scenarios())
+def test_certified_fill_alone_matches_lp(raw: dict[str, Any]) -> None:
+    """The combinatorial fill, when it claims a proof, is the LP answer (never the fallback
+    in disguise: allocate_lp is given the same admitted set)."""
+    problem = compile_scenario(parse_scenario(raw))
+    if overloaded(problem):
+        return
+    admitted = admit_balanced(problem).admitted
+    y = fill_balanced(problem, admitted)
+    if y is None:
+        return
+    reference = allocate_lp(problem, [i for i in problem.order if admitted[i]])
+    for i in range(problem.n):
+        assert abs(y[i] - reference[i]) <= 1e-4, (i, y, reference)
+
+
+@SETTINGS
+@given(binding_scenarios(), random_scenarios(band=True))
+def test_certificate_rejects_a_lowered_station(raw: dict[str, Any],
+                                               other: dict[str, Any]) -> None:
+    """The proof is sound: the optimum lowered by 0.5 A on a station that can give it up
+    (a 3-phase vehicle keeps the unbalance, a lower current keeps the fuses) is feasible
+    but no longer optimal, and `is_lexmax` must say so."""
+    for scenario in (raw, other):
+        problem = compile_scenario(parse_scenario(scenario))
+        if overloaded(problem):
+            continue
+        admitted = admit_balanced(problem).admitted
+        reference = allocate_lp(problem, [i for i in problem.order if admitted[i]])
+        for i in range(problem.n):
+            if (admitted[i] and len(problem.phases[i]) == 3
+                    and reference[i] - 0.5 >= problem.lo[i]):
+                lowered = list(reference)
+                lowered[i] -= 0.5
+                assert not is_lexmax(problem, admitted, lowered), (i, reference)
+
+
 def test_both_methods_were_exercised() -> None:
-    """Guard against a generator that never reaches the LP fallback or the fast path."""
-    if sum(METHODS.values()) < 100:
+    """Guard against generators that never reach the fast path or the binding case; the LP
+    fallback is allowed (and reported) but must stay the exception."""
+    if sum(METHODS.values()) < 100 or sum(BINDING.values()) < 100:
         return   # run alone (-k): nothing to check
-    assert METHODS["waterfill"] > 20 and METHODS["lp"] > 5, METHODS
+    assert METHODS["waterfill"] > 20, METHODS
+    bound = sum(v for k, v in BINDING.items() if k != "not binding")
+    assert bound > 50 and BINDING["lp"] <= bound // 4, BINDING
+    print(f"random sites: {dict(METHODS)}; binding sites: {dict(BINDING)}")

@@ -48,6 +48,7 @@ class _Point:
         self.members: list[list[int]] = [[] for _ in problem.cap]
         self.raised: dict[tuple[int, ...], set[int]] = {}
         self.log: list[tuple[int, float]] = []
+        self.stuck: tuple[int, int] | None = None
         self.at_node: dict[tuple[int, tuple[int, ...]], list[int]] = {}
         self.children: list[list[int]] = [[] for _ in problem.tree.ids]
         self.root = 0
@@ -133,6 +134,7 @@ class _Point:
                 return True
             r = 3 - p - q
             if not (self._lower(q, p, r, need) or self._raise(q, p, r, need, dead)):
+                self.stuck = (q, p)
                 return False
         return False
 
@@ -178,51 +180,74 @@ class _Point:
         return False
 
 
-class _Bound:
-    """Running sums for the reject bound, per ordered phase pair (q, p) and node."""
+PAIRS = tuple((q, p) for q in range(3) for p in range(3) if q != p)
 
-    PAIRS = tuple((q, p) for q in range(3) for p in range(3) if q != p)
+
+def _roles(ph: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(pair index, role) for a phase set: 0 = on q not p, 1 = on p not q, 2 = on both."""
+    out = []
+    for t, (q, p) in enumerate(PAIRS):
+        if q in ph and p not in ph:
+            out.append((t, 0))
+        elif p in ph:
+            out.append((t, 1 if q not in ph else 2))
+    return out
+
+
+class _Bound:
+    """Running sums for the reject bound, per ordered phase pair (q, p) and node.
+
+    E_q - E_p >= (minimums on q-not-p) - (most the p-not-q stations can draw); the latter is
+    bounded bottom-up over the tree: below node k, at most their `max_a` summed, and at most
+    k's phase-p fuse minus the minimums of the stations on both phases below k.
+    """
 
     def __init__(self, problem: Problem) -> None:
         self.pr = problem
         nodes = len(problem.tree.ids)
-        self.low_q = [0.0] * 6
-        self.own_hi = [[0.0] * nodes for _ in range(6)]
-        self.fixed = [[0.0] * nodes for _ in range(6)]
         tree = problem.tree
         self.order = sorted(range(nodes), key=lambda k: -len(tree.path[k]))
+        self.low_q = [0.0] * 6
+        self.own_hi = [[0.0] * nodes for _ in range(6)]
+        self.own_fixed = [[0.0] * nodes for _ in range(6)]
+        self.roles = {ph: _roles(ph) for ph in set(problem.phases)}
 
     def add(self, i: int, sign: float) -> None:
         pr = self.pr
-        ph, node = pr.phases[i], pr.cons[i][0] // 3
-        for t, (q, p) in enumerate(self.PAIRS):
-            if q in ph and p not in ph:
+        node = pr.cons[i][0] // 3
+        for t, role in self.roles[pr.phases[i]]:
+            if role == 0:
                 self.low_q[t] += sign * pr.lo[i]
-            elif p in ph and q not in ph:
+            elif role == 1:
                 self.own_hi[t][node] += sign * pr.hi[i]
-            elif p in ph:
-                self.fixed[t][node] += sign * pr.lo[i]
+            else:
+                self.own_fixed[t][node] += sign * pr.lo[i]
 
-    def cannot_balance(self) -> bool:
+    def cannot_balance(self, first: tuple[int, int] | None) -> bool:
         """Proof that no point within the boxes meets the fuses and the unbalance limit.
 
-        E_q - E_p >= (minimums on q-not-p) - (most the p-not-q stations can draw); the
-        latter is bounded bottom-up on the phase-p fuses with the stations on both phases at
-        their minimum.
+        `first` is the pair the greedy repair got stuck on: it is tried first.
         """
         u = self.pr.unbalance
         assert u is not None
+        order = list(range(6))
+        if first in PAIRS:
+            order.remove(PAIRS.index(first))
+            order.insert(0, PAIRS.index(first))
         cap, parent = self.pr.cap, self.pr.tree.parent
-        for t, (_, p) in enumerate(self.PAIRS):
+        for t in order:
+            if self.low_q[t] <= u + MARGIN:
+                continue
+            p = PAIRS[t][1]
             best = list(self.own_hi[t])
-            fixed = list(self.fixed[t])
-            root = self.order[-1]
+            fixed = list(self.own_fixed[t])
             for k in self.order:              # children before parents
-                best[k] = min(best[k], cap[3 * k + p] - fixed[k])
+                if best[k] > cap[3 * k + p] - fixed[k]:
+                    best[k] = cap[3 * k + p] - fixed[k]
                 if parent[k] >= 0:
                     best[parent[k]] += best[k]
                     fixed[parent[k]] += fixed[k]
-            if self.low_q[t] - best[root] > u + MARGIN:
+            if self.low_q[t] - best[self.order[-1]] > u + MARGIN:
                 return True
         return False
 
@@ -246,7 +271,7 @@ def admit_balanced(problem: Problem) -> Admission:
         ok = point.try_add(i)
         if not ok:
             bound.add(i, 1.0)
-            rejected = bound.cannot_balance()
+            rejected = bound.cannot_balance(point.stuck)
             bound.add(i, -1.0)
             if not rejected:
                 lp_checks += 1

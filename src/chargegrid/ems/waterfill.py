@@ -43,21 +43,22 @@ def admit_packing(problem: Problem) -> list[bool]:
 
 
 def fill_packing(problem: Problem, admitted: list[bool],
-                 phase_caps: tuple[float, float, float] | None = None) -> list[float]:
+                 pair_caps: Sequence[tuple[int, int, float]] = ()) -> list[float]:
     """Class-by-class water-filling of the admitted stations (others get 0).
 
-    `phase_caps` adds three *virtual* packing constraints "EV current on grid phase p at the
-    connection point <= phase_caps[p]" (indices `len(cap) + p`). `unbalance.py` uses them to
-    hold the strong phases at `weakest + unbalance_limit_a`; they may start overfull (their
-    stations then stay at their minimum).
+    `pair_caps` adds *virtual* packing constraints (q, p, cap): "the current of the stations
+    loading grid phase q but not p <= cap" (indices `len(cap) + k`). `balanced_fill.py` uses
+    them to hold the strong side of an unbalance pair at the weak side's total plus the
+    limit; they may start overfull (their stations then stay at their minimum).
     """
-    cons: tuple[tuple[int, ...], ...] | list[tuple[int, ...]] = problem.cons
+    cons: Sequence[tuple[int, ...]] = problem.cons
     cap = list(problem.cap)
-    if phase_caps is not None:
+    if pair_caps:
         base = len(cap)
-        cap += list(phase_caps)
-        cons = [c + tuple(base + p for p in ph) for c, ph in zip(problem.cons, problem.phases,
-                                                                strict=True)]
+        cap += [limit for _, _, limit in pair_caps]
+        cons = [c + tuple(base + k for k, (q, p, _) in enumerate(pair_caps)
+                          if q in ph and p not in ph)
+                for c, ph in zip(problem.cons, problem.phases, strict=True)]
     x = [problem.lo[i] if admitted[i] else 0.0 for i in range(problem.n)]
     slack = list(cap)
     for i in range(problem.n):
