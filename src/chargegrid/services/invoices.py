@@ -96,10 +96,12 @@ def get_or_raise(session: Session, *, invoice_id: int,
     return row
 
 
-def list_invoices(session: Session, *, organisation_id: int,
-                  period: str | None = None) -> list[Invoice]:
-    """An organisation's invoices in number order."""
+def list_invoices(session: Session, *, organisation_id: int, period: str | None = None,
+                  user_id: int | None = None) -> list[Invoice]:
+    """An organisation's invoices in number order (one user's only, if given)."""
     query = select(Invoice).where(Invoice.organisation_id == organisation_id)
+    if user_id is not None:
+        query = query.where(Invoice.user_id == user_id)
     if period is not None:
         query = query.where(Invoice.period == period)
     return list(session.scalars(query.order_by(Invoice.seq)))
@@ -232,3 +234,24 @@ def credit_note_pdf_bytes(session: Session, *, note: CreditNote) -> bytes:
         bill_to=dict(invoice.bill_to), currency=note.currency, sessions=_rows(lines),
         net=note.net, vat=note.vat, total=note.total, reference=invoice.number,
         reason=note.reason))
+
+
+def set_profile(session: Session, *, user_id: int, invoice: bool, bill_to_name: str,
+                bill_to_address: str | None, now: datetime,
+                organisation_id: int | None = None) -> BillingProfile:
+    """Create or replace how a user is billed (invoices issued already keep their bill-to)."""
+    user = session.get(User, user_id)
+    if user is None or (organisation_id is not None and user.organisation_id != organisation_id):
+        raise NotFoundError(f"user {user_id} does not exist")
+    if not bill_to_name.strip():
+        raise InvalidInputError("bill_to_name: must not be empty")
+    row = session.get(BillingProfile, user_id)
+    if row is None:
+        row = BillingProfile(user_id=user_id, created_at=now, invoice=invoice,
+                             bill_to_name=bill_to_name.strip(), bill_to_address=bill_to_address)
+        session.add(row)
+    else:
+        row.invoice, row.bill_to_name = invoice, bill_to_name.strip()
+        row.bill_to_address = bill_to_address
+    session.flush()
+    return row

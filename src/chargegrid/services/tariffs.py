@@ -48,6 +48,12 @@ def _scale(name: str, value: Decimal | None) -> None:
         raise InvalidInputError(f"{name}: at most {MAX_DECIMALS} decimals, got {value}")
 
 
+def _four(value: Decimal) -> str:
+    """Prices at the scale of the money columns (4 decimals), so base and band prices read
+    alike."""
+    return str(value.quantize(Decimal("0.0001")))
+
+
 def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
@@ -55,9 +61,9 @@ def _hhmm(value: time) -> str:
 def bands_to_json(bands: tuple[domain.Band, ...]) -> list[dict[str, Any]]:
     """Bands as stored: local HH:MM times, weekdays 0 (Monday) to 6, prices as strings."""
     return [{"name": b.name, "weekdays": sorted(b.weekdays), "start": _hhmm(b.start),
-             "end": _hhmm(b.end), "energy_per_kwh": str(b.prices.energy_per_kwh),
-             "time_per_hour": str(b.prices.time_per_hour),
-             "idle_per_hour": str(b.prices.idle_per_hour)} for b in bands]
+             "end": _hhmm(b.end), "energy_per_kwh": _four(b.prices.energy_per_kwh),
+             "time_per_hour": _four(b.prices.time_per_hour),
+             "idle_per_hour": _four(b.prices.idle_per_hour)} for b in bands]
 
 
 def bands_from_json(data: list[dict[str, Any]]) -> tuple[domain.Band, ...]:
@@ -154,11 +160,12 @@ def add_version(session: Session, *, tariff_id: int, version: domain.TariffVersi
 
 
 def close_version(session: Session, *, version_id: int, valid_to: datetime, now: datetime,
-                  organisation_id: int | None = None) -> TariffVersion:
+                  organisation_id: int | None = None,
+                  tariff_id: int | None = None) -> TariffVersion:
     """End a version at `valid_to`. Only the future may change: a past moment is refused so
     sessions already priced stay reproducible."""
     row = session.get(TariffVersion, version_id)
-    if row is None:
+    if row is None or (tariff_id is not None and row.tariff_id != tariff_id):
         raise NotFoundError(f"tariff version {version_id} does not exist")
     get_or_raise(session, tariff_id=row.tariff_id, organisation_id=organisation_id)
     if valid_to < now:
