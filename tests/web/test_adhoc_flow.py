@@ -258,3 +258,30 @@ async def test_signed_webhook_authorises_like_the_return(
     # The late return of the driver changes nothing (already handled).
     again = await browser_client.get(provider.return_url_for(reference).split("test", 1)[1])
     assert again.status_code == 303
+
+
+async def test_the_same_flow_with_an_ocpp_201_station(
+        runtime: Runtime, ocpp_url: str, browser_client: httpx.AsyncClient) -> None:
+    """Nothing above the OCPP adapters knows the version: RequestStartTransaction and
+    RequestStopTransaction go out, the TransactionEvents come back, the money is captured."""
+    from chargegrid.simulator import Vehicle
+    from tests.web.conftest import add_tariff, wait_connector_status
+
+    register(runtime, "QR201")
+    add_tariff(runtime, "QR201")
+    async with SimulatedStation("QR201", ocpp_url, connectors=1, ocpp="2.0.1",
+                                meter_interval=0.2, backoff_initial=0.05,
+                                response_timeout=5) as st:
+        await st.wait_online()
+        await st.plug_in(1, Vehicle(phases=3, max_current=16))
+        await wait_connector_status(runtime, "QR201", 1, "Occupied")
+        token, _ = await pay(browser_client, GOOD_CARD, station="QR201")
+        assert [a for a, _ in st.received_calls if a == "RequestStartTransaction"]
+        await until(browser_client, token, lambda d: d["state"] == "charging")
+        await until(browser_client, token, lambda d: Decimal(str(d["energy_kwh"])) > 0)
+        assert (await browser_client.post(f"/s/{token}/stop")).status_code == 202
+        await until(browser_client, token, lambda d: d["state"] == "finished")
+        assert [a for a, _ in st.received_calls if a == "RequestStopTransaction"]
+        row = row_of(runtime, token)
+        assert row.payment_status == "captured" and row.amount_captured is not None
+        assert row.amount_captured > 0

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s.]{2,63}$")
 # 1.6 reports Preparing once a cable is in; Available means the driver may still plug in.
+# (2.0.1's Occupied without a running transaction is free too: see `_free`.)
 FREE_STATUSES = frozenset({"Available", "Preparing"})
 ID_TAG_PREFIX = "AH"  # one-time id tags of ad-hoc sessions: "AH" + 18 random hex digits
 OPEN_STATES = (AdhocState.CREATED, AdhocState.AUTHORISED, AdhocState.STARTING,
@@ -129,12 +130,23 @@ def connector_view(session: Session, *, station_id: str, evse_id: int) -> Connec
     reason: str | None = None
     if not station.connected:
         reason = "The charging station is offline right now."
-    elif connector.status not in FREE_STATUSES:
+    elif not _free(session, connector):
         reason = f"This connector is not available ({connector.status or 'unknown'})."
     elif _open_session(session, station_id, evse_id) is not None:
         reason = "Another driver is starting a session on this connector."
     return ConnectorView(station_id, evse_id, connector.status, station.connected,
                          reason is None, reason)
+
+
+def _free(session: Session, connector: Connector) -> bool:
+    """Free for a new session: 1.6 Available/Preparing; 2.0.1 has no Preparing, so
+    Occupied (plugged in) counts as free while no transaction runs on the EVSE."""
+    if connector.status in FREE_STATUSES:
+        return True
+    return connector.status == "Occupied" and session.scalar(select(Transaction.id).where(
+        Transaction.station_id == connector.station_id,
+        Transaction.evse_id == connector.evse_id, Transaction.state == "active")
+        .limit(1)) is None
 
 
 def _open_session(session: Session, station_id: str, evse_id: int) -> AdhocSession | None:

@@ -48,7 +48,9 @@
       const data = await response.json();
       stopButton.textContent = "Stop charging";
       stopButton.disabled = false;
-      fail(data.message || "The station did not stop.");
+      const box = $("failure");
+      box.textContent = data.message || "The station did not stop; try again.";
+      box.hidden = false;
     }
   });
 
