@@ -45,7 +45,6 @@ class _Point:
         self.x = [0.0] * problem.n
         self.load = [0.0] * len(problem.cap)
         self.e = [0.0, 0.0, 0.0]
-        self.members: list[list[int]] = [[] for _ in problem.cap]
         self.raised: dict[tuple[int, ...], set[int]] = {}
         self.log: list[tuple[int, float]] = []
         self.stuck: tuple[int, int] | None = None
@@ -79,25 +78,28 @@ class _Point:
     def try_add(self, i: int) -> bool:
         """Add `i` at its minimum and repair; False (state unchanged) if the greedy fails."""
         pr = self.pr
-        self.log = []
-        for c in pr.cons[i]:
-            self.members[c].append(i)
-        self.at_node.setdefault((pr.cons[i][0] // 3, pr.phases[i]), []).append(i)
-        self.move(i, pr.lo[i])
-        if self._relieve(i) and self._rebalance():
-            return True
+        m, cons, load, cap, e = pr.lo[i], pr.cons[i], self.load, pr.cap, self.e
+        key = (cons[0] // 3, pr.phases[i])
+        self.at_node.setdefault(key, []).append(i)
+        self.x[i] = m
+        for c in cons:
+            load[c] += m
+        for p in pr.phases[i]:
+            e[p] += m
+        self.log = [(i, m)]
+        u = pr.unbalance
+        assert u is not None
+        if all(load[c] <= cap[c] + TOL for c in cons) or self._relieve(i):
+            if max(e) - min(e) <= u + TOL or self._rebalance():
+                return True
         for j, delta in reversed(self.log):
             self.move(j, -delta)
-        for c in pr.cons[i]:
-            self.members[c].pop()
-        self.at_node[(pr.cons[i][0] // 3, pr.phases[i])].pop()
+        self.at_node[key].pop()
         return False
 
     def reset(self, values: dict[int, float], new: int) -> None:
         """Replace the point by `values` (an LP solution for the admitted set plus `new`)."""
         pr = self.pr
-        for c in pr.cons[new]:
-            self.members[c].append(new)
         self.at_node.setdefault((pr.cons[new][0] // 3, pr.phases[new]), []).append(new)
         for i, v in enumerate(self.x):
             if v:
@@ -110,13 +112,16 @@ class _Point:
         pr = self.pr
         for c in pr.cons[i]:
             over = self.load[c] - pr.cap[c]
-            for j in self.members[c]:
-                if over <= TOL:
-                    break
-                drop = min(over, self.x[j] - pr.lo[j])
-                if j != i and drop > TOL:
-                    self.move(j, -drop)
-                    over -= drop
+            if over <= TOL:
+                continue
+            for raised in list(self.raised.values()):
+                for j in list(raised):
+                    if over <= TOL:
+                        break
+                    if c in pr.cons[j]:
+                        drop = min(over, self.x[j] - pr.lo[j])
+                        self.move(j, -drop)
+                        over -= drop
             if over > TOL:
                 return False
         return True

@@ -43,13 +43,18 @@ def _state(problem: Problem, admitted: list[bool],
 
 def feasible(problem: Problem, admitted: list[bool], x: list[float]) -> bool:
     """x within boxes (0 for the others), fuses and the unbalance limit, up to `TOL`."""
+    return _feasible(problem, admitted, x, *_state(problem, admitted, x))
+
+
+def _feasible(problem: Problem, admitted: list[bool], x: list[float], load: list[float],
+              e: list[float]) -> bool:
+    lo, hi = problem.lo, problem.hi
     for i, value in enumerate(x):
         if admitted[i]:
-            if not problem.lo[i] - TOL <= value <= problem.hi[i] + TOL:
+            if not lo[i] - TOL <= value <= hi[i] + TOL:
                 return False
         elif value != 0.0:
             return False
-    load, e = _state(problem, admitted, x)
     if any(load[c] > cap + TOL * (1.0 + abs(cap)) for c, cap in enumerate(problem.cap)):
         return False
     return problem.unbalance is None or max(e) - min(e) <= problem.unbalance + TOL
@@ -57,32 +62,35 @@ def feasible(problem: Problem, admitted: list[bool], x: list[float]) -> bool:
 
 def is_lexmax(problem: Problem, admitted: list[bool], x: list[float]) -> bool:
     """True only if x is feasible and P1 or P2 proves every station below its max blocked."""
-    if not feasible(problem, admitted, x):
-        return False
     pr, n = problem, problem.n
     load, e = _state(pr, admitted, x)
+    if not _feasible(pr, admitted, x, load, e):
+        return False
     tight = [load[c] >= cap - TOL * (1.0 + abs(cap)) for c, cap in enumerate(pr.cap)]
     u = pr.unbalance
     pairs = [] if u is None else [(q, p) for q in range(3) for p in range(3)
                                   if q != p and e[q] - e[p] >= u - TOL]
-    raised = [admitted[i] and x[i] > pr.lo[i] + TOL for i in range(n)]
-    # per fuse: lowest class among its raised members, and the top raised value per class
-    low_class: list[float] = [float("inf")] * len(pr.cap)
-    top: list[dict[int, float]] = [{} for _ in pr.cap]
+    lo, hi, prio, cons = pr.lo, pr.hi, pr.priority, pr.cons
+    raised = [admitted[i] and x[i] > lo[i] + TOL for i in range(n)]
+    # per tight fuse: lowest class among its raised members, and the top raised value per class
+    low_class: dict[int, int] = {}
+    top: dict[tuple[int, int], float] = {}
     for j in range(n):
         if raised[j]:
-            k = pr.priority[j]
-            for c in pr.cons[j]:
-                low_class[c] = min(low_class[c], k)
-                if x[j] > top[c].get(k, -1.0):
-                    top[c][k] = x[j]
+            k, value = prio[j], x[j]
+            for c in cons[j]:
+                if tight[c]:
+                    if low_class.get(c, k) >= k:
+                        low_class[c] = k
+                    if value > top.get((c, k), -1.0):
+                        top[c, k] = value
     pending: dict[tuple[int, float], list[int]] = {}
     for i in range(n):
-        if not admitted[i] or x[i] >= pr.hi[i] - TOL:
+        if not admitted[i] or x[i] >= hi[i] - TOL:
             continue
-        k, v = pr.priority[i], x[i]
-        if any(tight[c] and low_class[c] >= k and top[c].get(k, -1.0) <= v + TOL
-               for c in pr.cons[i]):
+        k, v = prio[i], x[i]
+        if any(tight[c] and low_class.get(c, k) >= k and top.get((c, k), -1.0) <= v + TOL
+               for c in cons[i]):
             continue                                              # P1
         if not pairs:
             return False

@@ -7,6 +7,7 @@ load grid L1; the EMS must know the mapping to be phase-exact. Phases are indice
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final, Literal
 
 PHASES: Final = ("L1", "L2", "L3")
@@ -32,6 +33,7 @@ def grid_phase(start: int, field_rotation: FieldRotation, station_phase: int) ->
     return (start - station_phase) % 3
 
 
+@cache
 def vehicle_grid_phases(start: int, field_rotation: FieldRotation,
                         vehicle_phases: int) -> tuple[int, ...]:
     """Grid phases a vehicle drawing on its first `vehicle_phases` phases loads, sorted.

@@ -11,10 +11,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from chargegrid.ems.phases import PHASES, FieldRotation, phase_index, vehicle_grid_phases
+from chargegrid.ems.phases import PHASES, FieldRotation, vehicle_grid_phases
 from chargegrid.ems.topology import check_tree
 
 FORMAT = "chargegrid-scenario/1"
+_START = {name: k for k, name in enumerate(PHASES)}
 Triple = tuple[float, float, float]
 
 
@@ -108,37 +109,52 @@ def _object(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
+def _fast_number(value: Any, path: str, name: str) -> float:
+    """`_number` for the common case (a finite non-negative int/float), else its checks."""
+    if type(value) in (int, float) and 0.0 <= value < math.inf:
+        return float(value)
+    return _number(value, f"{path}.{name}")
+
+
 def _parse_station(raw: Any, path: str, node_ids: set[str]) -> Station:
-    obj = _object(raw, path)
-    node = _text(obj.get("node"), f"{path}.node")
+    # The common case is checked inline and field paths are only formatted on an error:
+    # a site sends a thousand stations every control cycle.
+    obj = raw if type(raw) is dict else _object(raw, path)
+    node = obj.get("node")
+    if type(node) is not str or not node:
+        node = _text(node, f"{path}.node")
     if node not in node_ids:
         raise ScenarioError(f"{path}.node", f"unknown node {node!r}")
-    try:
-        start = phase_index(obj.get("phase_rotation", "L1"))
-    except (ValueError, TypeError):
+    rotation_name = obj.get("phase_rotation", "L1")
+    start = _START.get(rotation_name) if type(rotation_name) is str else None
+    if start is None:
         raise ScenarioError(f"{path}.phase_rotation",
-                            f"expected L1, L2 or L3, got {obj.get('phase_rotation')!r}") from None
+                            f"expected L1, L2 or L3, got {rotation_name!r}")
     rotation = obj.get("field_rotation", "R")
-    if rotation not in ("R", "L"):
+    if rotation != "R" and rotation != "L":
         raise ScenarioError(f"{path}.field_rotation", f"expected R or L, got {rotation!r}")
     phases = obj.get("vehicle_phases", 3)
     if phases not in (1, 2, 3) or isinstance(phases, bool):
         raise ScenarioError(f"{path}.vehicle_phases", f"expected 1, 2 or 3, got {phases!r}")
+    phases = int(phases)
     priority = obj.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise ScenarioError(f"{path}.priority", f"expected an integer, got {priority!r}")
     charging = obj.get("charging", True)
-    if not isinstance(charging, bool):
+    if charging is not True and charging is not False:
         raise ScenarioError(f"{path}.charging", f"expected true or false, got {charging!r}")
     if "max_a" not in obj:
         raise ScenarioError(f"{path}.max_a", "missing")
+    station_id = obj.get("id")
+    if type(station_id) is not str or not station_id:
+        station_id = _text(station_id, f"{path}.id")
     model = obj.get("model")
     return Station(
-        id=_text(obj.get("id"), f"{path}.id"), node=node, phase_rotation=start,
+        id=station_id, node=node, phase_rotation=start,
         field_rotation="R" if rotation == "R" else "L",
-        max_a=_number(obj["max_a"], f"{path}.max_a"),
-        min_a=_number(obj.get("min_a", 6), f"{path}.min_a"),
-        priority=priority, vehicle_phases=int(phases), charging=charging,
+        max_a=_fast_number(obj["max_a"], path, "max_a"),
+        min_a=_fast_number(obj.get("min_a", 6), path, "min_a"),
+        priority=priority, vehicle_phases=phases, charging=charging,
         model=model if isinstance(model, str) else None)
 
 

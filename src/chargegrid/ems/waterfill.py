@@ -56,9 +56,9 @@ def fill_packing(problem: Problem, admitted: list[bool],
     if pair_caps:
         base = len(cap)
         cap += [limit for _, _, limit in pair_caps]
-        cons = [c + tuple(base + k for k, (q, p, _) in enumerate(pair_caps)
-                          if q in ph and p not in ph)
-                for c, ph in zip(problem.cons, problem.phases, strict=True)]
+        extra = {ph: tuple(base + k for k, (q, p, _) in enumerate(pair_caps)
+                           if q in ph and p not in ph) for ph in set(problem.phases)}
+        cons = [c + extra[ph] for c, ph in zip(problem.cons, problem.phases, strict=True)]
     x = [problem.lo[i] if admitted[i] else 0.0 for i in range(problem.n)]
     slack = list(cap)
     for i in range(problem.n):
