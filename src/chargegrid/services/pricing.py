@@ -13,9 +13,13 @@ notes) and is returned unchanged.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +32,8 @@ from chargegrid.billing.pricing import (
     idle_from_samples,
     price_session,
 )
+from chargegrid.bus.events import Event, TransactionEnded
+from chargegrid.clock import Clock
 from chargegrid.domain.meter import ENERGY_REGISTER
 from chargegrid.domain.transactions import TransactionState
 from chargegrid.errors import ChargeGridError, ConflictError, NotFoundError
@@ -35,6 +41,7 @@ from chargegrid.services import meter_values, tariffs
 from chargegrid.store.models import IdToken, Station, Transaction, User
 from chargegrid.store.models.billing import SessionPrice, StatementItem, Tariff
 
+log = logging.getLogger(__name__)
 KWH_UNITS = {"Wh": Decimal(1), "kWh": Decimal(1000)}
 
 
@@ -211,3 +218,52 @@ def price_pending(session: Session, *, now: datetime, organisation_id: int | Non
         except ChargeGridError as err:
             failed[tx_id] = err.message
     return priced, failed
+
+
+class AutoPricer:
+    """Prices each transaction right after it ends, off the charger's path.
+
+    Subscribed to the bus: `TransactionEnded` is published after the stop is committed, and
+    the subscriber only schedules a task (bus subscribers must be quick), so the station's
+    answer is never delayed. The task prices in a worker thread with its own session and
+    commit; a session that cannot be priced (no tariff, falling register) is logged and left
+    for `price_pending` / the next billing run, which report it.
+    """
+
+    def __init__(self, sessions: Callable[[], Session], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._tasks: set[asyncio.Task[SessionPrice | None]] = set()
+
+    def attach(self, bus: Any) -> AutoPricer:
+        """Subscribe to the bus; returns self."""
+        bus.subscribe(self._on_event)
+        return self
+
+    def _on_event(self, event: Event) -> None:
+        if not isinstance(event, TransactionEnded):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # published outside an event loop (a script): priced later
+            return
+        task = loop.create_task(asyncio.to_thread(self.price_now, event.transaction_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def price_now(self, transaction_id: int) -> SessionPrice | None:
+        """Price one transaction in its own transaction; None when it cannot be priced."""
+        with self._sessions() as session:
+            try:
+                row = price_transaction(session, transaction_id, now=self._clock.now())
+                session.commit()
+                return row
+            except ChargeGridError as err:
+                session.rollback()
+                log.info("transaction %s not priced: %s", transaction_id, err.message)
+                return None
+
+    async def drain(self) -> None:
+        """Wait for the pricing tasks in flight (tests, shutdown)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
