@@ -177,3 +177,13 @@ async def test_password_is_rehashed_when_parameters_change(runtime: Runtime,
         assert after is not None and after.password_hash is not None
         assert "m=8192,t=1,p=1" in after.password_hash  # the configured parameters
     assert (await login(anon, password=PASSWORD)).status_code == 200  # still the same password
+
+
+async def test_old_attempts_of_an_account_are_pruned(runtime: Runtime, clock: FixedClock,
+                                                     anon: httpx.AsyncClient) -> None:
+    add_user(runtime)
+    assert (await login(anon, password="wrong password")).status_code == 401
+    clock.advance(31 * 86400)
+    assert (await login(anon)).status_code == 200
+    with runtime.sessions() as s:
+        assert [a.reason for a in s.scalars(select(LoginAttempt))] == ["ok"]

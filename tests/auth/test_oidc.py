@@ -163,3 +163,34 @@ async def test_unknown_provider_is_404(sso: Sso) -> None:
     async with browser() as b:
         response = await b.get(f"{sso.base}{API}/auth/oidc/nope/login")
     assert response.status_code == 404 and "corp" in response.json()["message"]
+
+
+async def test_unreachable_provider_is_a_clear_502(settings: Settings,
+                                                   clock: FixedClock) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    configured = settings.model_copy(update={"oidc_providers": {"corp": OidcProviderSettings(
+        issuer=closed, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)}})
+    runtime = Runtime.build(configured, clock=clock, run_migrations=False)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(runtime)),
+                                     base_url="http://test") as client:
+            response = await client.get(f"{API}/auth/oidc/corp/login")
+        assert response.status_code == 502
+        assert response.json()["error"] == "oidc_unavailable"
+    finally:
+        await runtime.stop()
+
+
+async def test_provider_refusal_is_reported(sso: Sso) -> None:
+    async with httpx.AsyncClient(follow_redirects=False, timeout=20) as b:
+        start = await b.get(sso.login_url)
+        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        response = await b.get(f"{sso.base}{API}/auth/oidc/corp/callback?" + urlencode(
+            {"error": "access_denied", "error_description": "the user said no",
+             "state": state}))
+    assert response.status_code == 401
+    assert "the user said no" in response.json()["message"]

@@ -8,9 +8,9 @@ Refused (throttled) attempts are recorded but not counted, so waiting always end
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from chargegrid.services.auth.errors import LoginThrottledError
@@ -19,6 +19,8 @@ from chargegrid.store.models import LoginAttempt
 
 # Reasons that count towards the limit (a missing second factor is not a wrong guess).
 COUNTED = ("unknown_user", "bad_password", "bad_code", "inactive")
+# Attempts are kept this long (for review of attacks), far beyond any sensible window.
+RETENTION = timedelta(days=30)
 
 
 def normalise_email(email: str) -> str:
@@ -63,7 +65,11 @@ def _wait(session: Session, who: ColumnElement[bool], since: datetime, now: date
 
 def record(session: Session, *, email: str, client_ip: str, now: datetime, success: bool,
            reason: str) -> None:
-    """Store one attempt (the caller commits it even when the login then fails)."""
-    session.add(LoginAttempt(at=now, email=email[:255], client_ip=client_ip[:64],
-                             success=success, reason=reason))
+    """Store one attempt (the caller commits it even when the login then fails), and drop
+    this account's attempts older than `RETENTION` (an index range on (email, at))."""
+    email, client_ip = email[:255], client_ip[:64]
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email,
+                                               LoginAttempt.at < now - RETENTION))
+    session.add(LoginAttempt(at=now, email=email, client_ip=client_ip, success=success,
+                             reason=reason))
     session.flush()
