@@ -72,6 +72,9 @@ async def test_block_refuses_and_removes_from_lists_v16(
         assert [c["update_type"] for c in _list_commands(runtime, "SIM1")] == ["Full"]
         assert (await raw.ok("Authorize", {"idTag": "LOST"}))["idTagInfo"]["status"] == \
             "Accepted"
+        # SIM1 authorises the card online once: its Authorization Cache now says Accepted.
+        assert await sim1.adapter.authorize("LOST")
+        assert sim1.core.auth.lookup("LOST", use_list=False) is not None
 
         await sim2.stop()  # SIM2 is offline when the card is blocked
         await _wait(lambda: not runtime.registry.is_connected("SIM2"), "SIM2 gone")
@@ -83,11 +86,21 @@ async def test_block_refuses_and_removes_from_lists_v16(
         start = await raw.ok("StartTransaction", {"connectorId": 1, "idTag": "LOST",
                                                   "meterStart": 0, "timestamp": iso(now_utc())})
         assert start["idTagInfo"]["status"] == "Blocked"
+        refused = time.monotonic() - started
         await _wait(lambda: "LOST" not in sim1.core.auth.entries, "removal from SIM1")
-        print(f"\nblock -> refused by Authorize/StartTransaction and removed from SIM1's list: "
-              f"{time.monotonic() - started:.3f} s")
+        print(f"\nPATCH sent -> Authorize+StartTransaction answered Blocked: {refused:.3f} s; "
+              f"-> gone from SIM1's list: {time.monotonic() - started:.3f} s")
         await _wait(lambda: _version(runtime, "SIM1") == 2, "version 2 recorded")
         assert set(sim1.core.auth.entries) == {"KEEP"}
+        # The removal is followed by ClearCache, so no stale cached Accepted survives...
+        await _wait(lambda: sim1.core.auth.lookup("LOST", use_list=False) is None,
+                    "cache cleared")
+        # ...and offline the station refuses the lost card and accepts the kept one.
+        offline = _station("SIM1", "ws://127.0.0.1:9/ocpp")  # never started: offline
+        offline.core.auth = sim1.core.auth
+        assert not offline.adapter.online
+        assert not await offline.adapter.authorize("LOST")
+        assert await offline.adapter.authorize("KEEP")
         last = _list_commands(runtime, "SIM1")[-1]
         assert last["update_type"] == "Differential" and last["version"] == 2
         assert last["entries"] == [{"id_tag": "LOST", "status": None, "expiry": None,

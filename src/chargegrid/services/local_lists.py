@@ -26,7 +26,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chargegrid.bus.events import Event, StationConnected
 from chargegrid.clock import Clock
-from chargegrid.domain.commands import GetLocalListVersion, LocalListEntry, SendLocalList
+from chargegrid.domain.commands import (
+    ClearCache,
+    GetLocalListVersion,
+    LocalListEntry,
+    SendLocalList,
+)
 from chargegrid.errors import ChargeGridError, NotFoundError
 from chargegrid.store.models import IdToken, Station
 from chargegrid.store.models.local_lists import LocalListHeld, LocalListPending, LocalListState
@@ -46,6 +51,9 @@ class ListUpdate:
     version: int
     entries: tuple[LocalListEntry, ...]
     planned_at: datetime
+    # Takes a token out of the list: the station's Authorization Cache may still say
+    # Accepted for it, so the cache is cleared too once the update is accepted.
+    removes: bool = False
 
 
 # -- what is stored ---------------------------------------------------------------------------
@@ -140,7 +148,8 @@ def plan_update(session: Session, *, station_id: str, station_version: int | Non
     if state.version is None or station_version != state.version:
         entries = tuple(sorted(desired_entries(session, now=now, organisation_id=org).values(),
                                key=lambda e: e.id_tag))
-        return ListUpdate(station_id, "Full", base + 1, entries, now)
+        dropped = set(held_tokens(session, station_id=station_id)) - {e.id_tag for e in entries}
+        return ListUpdate(station_id, "Full", base + 1, entries, now, removes=bool(dropped))
     pending = pending_tokens(session, station_id=station_id)
     want = desired_entries(session, now=now, organisation_id=org, tokens=pending)
     held = held_tokens(session, station_id=station_id)
@@ -152,7 +161,7 @@ def plan_update(session: Session, *, station_id: str, station_version: int | Non
         elif entry is None and row is not None:
             changes.append(LocalListEntry(token))  # no idTagInfo: remove from the list
     return ListUpdate(station_id, "Differential", base + 1 if changes else base,
-                      tuple(changes), now)
+                      tuple(changes), now, removes=any(e.status is None for e in changes))
 
 
 def record_accepted(session: Session, *, plan: ListUpdate, now: datetime) -> None:
@@ -308,6 +317,8 @@ class LocalListSync:
                                           entries=plan.entries), requested_by="local-lists")
             if result.status == "Accepted":
                 await self._db(partial(record_accepted, plan=plan, now=self._clock.now()))
+                if plan.removes:
+                    await self._clear_cache(station_id)
                 return "accepted"
             if result.status == "VersionMismatch" and plan.update_type == "Differential":
                 station_version = None  # the station disagrees: send a Full list instead
@@ -315,6 +326,14 @@ class LocalListSync:
             await self._note(station_id, str(result.status), None)
             return str(result.status)
         return "VersionMismatch"
+
+    async def _clear_cache(self, station_id: str) -> None:
+        """Best effort: the list is right either way, and the command's outcome (refused,
+        offline) is in the audit log."""
+        try:
+            await self._commands.send(station_id, ClearCache(), requested_by="local-lists")
+        except ChargeGridError as err:
+            log.warning("ClearCache to %s after a removal failed: %s", station_id, err.message)
 
     async def _note(self, station_id: str, outcome: str, error: str | None) -> None:
         await self._db(partial(record_outcome, station_id=station_id, outcome=outcome,
