@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from chargegrid.errors import AuthenticationError, ConflictError, InvalidInputError
 from chargegrid.services.secrets import hash_password, new_token, token_digest
 from chargegrid.store.models import ApiToken, User
+from chargegrid.store.models.organisations import DEFAULT_ORGANISATION_ID
 
 ROLES = ("operator_admin", "site_manager", "installer", "accountant", "driver", "read_only")
 # Names from before the role model, still accepted on input (CLI scripts, old tokens).
@@ -34,17 +35,27 @@ class Principal:
     email: str
     role: str
     token_id: int
+    # The organisation the token acts in (the user's own at issue time).
+    organisation_id: int = DEFAULT_ORGANISATION_ID
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        return f"user:{self.user_id}/token:{self.token_id}"
 
 
 def create_user(session: Session, *, email: str, now: datetime, password: str | None = None,
-                name: str | None = None, role: str = "operator_admin") -> User:
-    """Create a user; the email is the login and must be unique."""
+                name: str | None = None, role: str = "operator_admin",
+                organisation_id: int = DEFAULT_ORGANISATION_ID) -> User:
+    """Create a user in an organisation; the email is the login and must be unique across
+    organisations (it is how people sign in)."""
     if "@" not in email or len(email) > 255:
         raise InvalidInputError("email: not an e-mail address")
     role = normalise_role(role)
     if session.scalars(select(User).where(User.email == email)).first() is not None:
         raise ConflictError(f"user {email!r} already exists")
     user = User(email=email, name=name, role=role, created_at=now,
+                organisation_id=organisation_id,
                 password_hash=hash_password(password) if password else None)
     session.add(user)
     session.flush()
@@ -62,6 +73,7 @@ def issue_token(session: Session, *, user: User, name: str, now: datetime,
     clear = new_token()
     token = ApiToken(
         user_id=user.id, name=name, prefix=clear[:10], token_hash=token_digest(clear), role=role,
+        organisation_id=user.organisation_id,
         created_at=now, expires_at=now + timedelta(days=valid_days) if valid_days else None,
     )
     session.add(token)
@@ -80,7 +92,9 @@ def authenticate(session: Session, *, bearer: str, now: datetime) -> Principal:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise AuthenticationError("token's user is disabled")
-    return Principal(user.id, user.email, token.role, token.id)
+    if token.organisation_id != user.organisation_id:
+        raise AuthenticationError("token's user moved to another organisation")
+    return Principal(user.id, user.email, token.role, token.id, token.organisation_id)
 
 
 def revoke_token(session: Session, *, token_id: int, now: datetime) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from chargegrid.domain.id_tokens import AuthorizationResult, AuthorizationStatus, decide
 from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
 from chargegrid.services import local_lists
 from chargegrid.store.models import IdToken
+from chargegrid.store.models.organisations import DEFAULT_ORGANISATION_ID
 
 TOKEN_MAX = 20  # OCPP 1.6 IdToken is CiString20; 2.0.1 allows 36, checked by its adapter.
 STATUSES = {s.value for s in AuthorizationStatus} - {AuthorizationStatus.CONCURRENT_TX.value}
@@ -36,23 +37,29 @@ def get_by_token_or_raise(session: Session, *, token: str) -> IdToken:
     return found
 
 
-def list_all(session: Session, *, limit: int = 1000, offset: int = 0) -> list[IdToken]:
-    return list(session.scalars(select(IdToken).order_by(IdToken.token).limit(limit)
-                                .offset(offset)))
+def list_all(session: Session, *, limit: int = 1000, offset: int = 0,
+             where: ColumnElement[bool] | None = None) -> list[IdToken]:
+    """One page by token, restricted by `where` (the caller's scope, services.scoping)."""
+    query = select(IdToken) if where is None else select(IdToken).where(where)
+    return list(session.scalars(query.order_by(IdToken.token).limit(limit).offset(offset)))
 
 
 def create(
     session: Session, *, token: str, now: datetime, status: str = "Accepted",
     expires_at: datetime | None = None, parent_id_tag: str | None = None,
     label: str | None = None, token_type: str = "ISO14443",
+    organisation_id: int = DEFAULT_ORGANISATION_ID, user_id: int | None = None,
 ) -> IdToken:
-    """Store a new token; a duplicate is a conflict, not an overwrite."""
+    """Store a new token of `organisation_id` (optionally a user's card); a duplicate is a
+    conflict, not an overwrite (tokens are unique installation-wide: stations send only the
+    token)."""
     _validate(token, status)
     if get_by_token(session, token=token) is not None:
         raise ConflictError(f"id token {token!r} already exists")
     row = IdToken(
         token=token, status=status, expires_at=expires_at, parent_id_tag=parent_id_tag,
         label=label, token_type=token_type, created_at=now, updated_at=now,
+        organisation_id=organisation_id, user_id=user_id,
     )
     session.add(row)
     session.flush()

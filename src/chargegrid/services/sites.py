@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from chargegrid.ems.csv_tables import nodes_to_csv, stations_to_csv, tables_to_scenario
@@ -28,6 +28,7 @@ from chargegrid.ems.scenario import FORMAT, ScenarioError, parse_scenario
 from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
 from chargegrid.services import stations
 from chargegrid.store.models import Site, Station
+from chargegrid.store.models.organisations import DEFAULT_ORGANISATION_ID
 
 SiteMode = Literal["static", "dynamic"]
 MODES: Final = ("static", "dynamic")
@@ -165,9 +166,10 @@ def get_by_name_or_raise(session: Session, *, name: str) -> Site:
     return site
 
 
-def list_all(session: Session) -> list[Site]:
-    """All sites by name."""
-    return list(session.scalars(select(Site).order_by(Site.name)))
+def list_all(session: Session, *, where: ColumnElement[bool] | None = None) -> list[Site]:
+    """All sites by name, restricted by `where` (the caller's scope, services.scoping)."""
+    query = select(Site) if where is None else select(Site).where(where)
+    return list(session.scalars(query.order_by(Site.name)))
 
 
 def stations_of(session: Session, *, site_id: int) -> list[Station]:
@@ -228,7 +230,8 @@ def _unchanged(session: Session, site: Site, topology: dict[str, Any],
 
 def import_scenario(session: Session, *, name: str, raw: Any, now: datetime,
                     mode: str | None = None, replace: bool = False,
-                    description: str | None = None) -> Site:
+                    description: str | None = None,
+                    organisation_id: int | None = None) -> Site:
     """Create a site from a scenario, or with `replace` rewrite its tree and attachments.
 
     Re-importing what is stored changes nothing; without `replace`, a different file for an
@@ -238,6 +241,17 @@ def import_scenario(session: Session, *, name: str, raw: Any, now: datetime,
     description = description if description is not None else file_description
     _check_site_fields(name, mode, description)
     site = get_by_name(session, name=name)
+    if organisation_id is not None:
+        # With an organisation (API callers) the site and every station the file names must
+        # be that organisation's; names and station ids are unique installation-wide, so
+        # another organisation's are refused, never touched.
+        if site is not None and site.organisation_id != organisation_id:
+            raise ConflictError(f"site name {name!r} is taken; choose another name")
+        ids = [a.station_id for a in attachments]
+        for row in session.scalars(select(Station).where(Station.id.in_(ids))):
+            if row.organisation_id != organisation_id:
+                raise ConflictError(f"station {row.id!r} is registered to another "
+                                    "organisation")
     if site is not None and _unchanged(session, site, topology, attachments, mode, description):
         return site
     if site is not None and not replace:
@@ -247,7 +261,8 @@ def import_scenario(session: Session, *, name: str, raw: Any, now: datetime,
     # Everything is valid: from here on, write.
     if site is None:
         site = Site(name=name, description=description, topology=topology,
-                    mode=mode or "static", created_at=now, updated_at=now)
+                    mode=mode or "static", created_at=now, updated_at=now,
+                    organisation_id=organisation_id or DEFAULT_ORGANISATION_ID)
         session.add(site)
         session.flush()
     else:
@@ -260,8 +275,9 @@ def import_scenario(session: Session, *, name: str, raw: Any, now: datetime,
             if st.id not in keep:
                 _detach(st)
     for a in attachments:
-        row = rows.get(a.station_id) or stations.create(session, station_id=a.station_id,
-                                                        now=now)
+        row = rows.get(a.station_id) or stations.create(
+            session, station_id=a.station_id, now=now,
+            organisation_id=organisation_id or DEFAULT_ORGANISATION_ID)
         _attach(row, site.id, a)
     session.flush()
     return site
@@ -270,7 +286,8 @@ def import_scenario(session: Session, *, name: str, raw: Any, now: datetime,
 def import_csv_tables(session: Session, *, name: str, nodes_csv: str, stations_csv: str,
                       now: datetime, mode: str | None = None, replace: bool = False,
                       description: str | None = None,
-                      unbalance_limit_a: float | None = None) -> Site:
+                      unbalance_limit_a: float | None = None,
+                      organisation_id: int | None = None) -> Site:
     """Import the installer's two tables (seed Tables 1 and 2). The tables carry no
     unbalance rule, fallback or meters: an existing site keeps its own."""
     try:
@@ -285,7 +302,7 @@ def import_csv_tables(session: Session, *, name: str, nodes_csv: str, stations_c
     if unbalance_limit_a is not None:
         raw["unbalance_limit_a"] = unbalance_limit_a
     return import_scenario(session, name=name, raw=raw, now=now, mode=mode, replace=replace,
-                           description=description)
+                           description=description, organisation_id=organisation_id)
 
 
 def export_scenario(session: Session, *, site_id: int) -> dict[str, Any]:

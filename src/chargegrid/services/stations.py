@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from chargegrid.domain.stations import (
@@ -20,6 +20,7 @@ from chargegrid.domain.timestamps import parse_timestamp
 from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
 from chargegrid.services.secrets import hash_password, verify_password
 from chargegrid.store.models import Connector, Evse, Station, StationEvent, StatusRecord
+from chargegrid.store.models.organisations import DEFAULT_ORGANISATION_ID
 
 UnknownPolicy = Literal["reject", "pending", "accept"]
 STATION_ID_MAX = 48
@@ -68,8 +69,9 @@ def create(
     now: datetime,
     password: str | None = None,
     registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED,
+    organisation_id: int = DEFAULT_ORGANISATION_ID,
 ) -> Station:
-    """Register a station so it may connect."""
+    """Register a station so it may connect; it belongs to `organisation_id`."""
     validate_station_id(station_id)
     if session.get(Station, station_id) is not None:
         raise ConflictError(f"station {station_id!r} is already registered")
@@ -80,6 +82,7 @@ def create(
         registration_status=registration_status.value,
         password_hash=hash_password(password) if password else None,
         created_at=now,
+        organisation_id=organisation_id,
     )
     session.add(station)
     session.flush()
@@ -251,7 +254,9 @@ def is_charging_status(status: str | None) -> bool:
                       ConnectorStatus.SUSPENDED_EVSE.value}
 
 
-def list_paged(session: Session, *, limit: int, offset: int = 0) -> list[Station]:
-    """One page of stations, by id (the REST list)."""
-    return list(session.scalars(select(Station).order_by(Station.id).limit(limit)
-                                .offset(offset)))
+def list_paged(session: Session, *, limit: int, offset: int = 0,
+               where: ColumnElement[bool] | None = None) -> list[Station]:
+    """One page of stations, by id (the REST list), restricted by `where` (the caller's
+    scope, services.scoping)."""
+    query = select(Station) if where is None else select(Station).where(where)
+    return list(session.scalars(query.order_by(Station.id).limit(limit).offset(offset)))

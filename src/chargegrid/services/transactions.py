@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from chargegrid.domain.timestamps import format_timestamp
@@ -120,10 +120,11 @@ def get_or_raise(session: Session, *, transaction_id: int) -> Transaction:
 
 def list_filtered(
     session: Session, *, station_id: str | None = None, state: str | None = None,
-    limit: int = 100, offset: int = 0,
+    limit: int = 100, offset: int = 0, where: ColumnElement[bool] | None = None,
 ) -> list[Transaction]:
-    """Transactions newest first by the station's own start time (late deliveries sort right)."""
-    query = select(Transaction)
+    """Transactions newest first by the station's own start time (late deliveries sort right),
+    restricted by `where` (the caller's scope, services.scoping)."""
+    query = select(Transaction) if where is None else select(Transaction).where(where)
     if station_id is not None:
         query = query.where(Transaction.station_id == station_id)
     if state is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from chargegrid.api.deps import AdminPrincipal, DbSession, RuntimeDep
+from chargegrid.api.deps import Access, DbSession, RuntimeDep, require
 from chargegrid.api.schemas.site_control import (
     ControlStatusRead,
     ExternalLimitCreate,
@@ -15,6 +15,7 @@ from chargegrid.api.schemas.site_control import (
     NodeLoadRead,
 )
 from chargegrid.control import load_history
+from chargegrid.domain.permissions import Action, Resource
 from chargegrid.domain.timestamps import format_timestamp
 from chargegrid.errors import InvalidInputError, NotFoundError
 from chargegrid.services import external_limits
@@ -22,6 +23,10 @@ from chargegrid.store.models import ExternalLimit, NodeLoadSample, Site
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["site control"])
 SiteId = Annotated[int, Path(ge=1)]
+# The site in the URL is checked against the caller's scope by `require` (404 otherwise).
+CanRead = Annotated[Access, require(Resource.SITE_CONTROL, Action.READ)]
+CanCreate = Annotated[Access, require(Resource.SITE_CONTROL, Action.CREATE)]
+CanDelete = Annotated[Access, require(Resource.SITE_CONTROL, Action.DELETE)]
 
 
 def _site_or_404(db: DbSession, site_id: int) -> Site:
@@ -33,7 +38,7 @@ def _site_or_404(db: DbSession, site_id: int) -> Site:
 
 @router.post("/limits", response_model=ExternalLimitRead, status_code=status.HTTP_201_CREATED)
 def impose_limit(site_id: SiteId, body: ExternalLimitCreate, db: DbSession,
-                 runtime: RuntimeDep, principal: AdminPrincipal) -> ExternalLimit:
+                 runtime: RuntimeDep, access: CanCreate) -> ExternalLimit:
     """Impose a temporary limit (grid operator signal); applied at once, kept as a record."""
     for name in ("starts_at", "ends_at"):
         value = getattr(body, name)
@@ -42,14 +47,14 @@ def impose_limit(site_id: SiteId, body: ExternalLimitCreate, db: DbSession,
     row = external_limits.impose(
         db, site_id=site_id, value=body.value, unit=body.unit, ends_at=body.ends_at,
         now=runtime.clock.now(), node_id=body.node_id, starts_at=body.starts_at,
-        source="api", reason=body.reason, created_by=principal.email)
+        source="api", reason=body.reason, created_by=access.principal.email)
     db.commit()
     runtime.control.wake(site_id)
     return row
 
 
 @router.get("/limits", response_model=list[ExternalLimitRead])
-def list_limits(site_id: SiteId, db: DbSession, runtime: RuntimeDep,
+def list_limits(site_id: SiteId, db: DbSession, runtime: RuntimeDep, _: CanRead,
                 include_past: bool = False) -> list[ExternalLimit]:
     """Limits in force or to come (with `include_past`, also ended and cancelled ones)."""
     _site_or_404(db, site_id)
@@ -59,7 +64,7 @@ def list_limits(site_id: SiteId, db: DbSession, runtime: RuntimeDep,
 
 @router.delete("/limits/{limit_id}", response_model=ExternalLimitRead)
 def cancel_limit(site_id: SiteId, limit_id: Annotated[int, Path(ge=1)], db: DbSession,
-                 runtime: RuntimeDep, _: AdminPrincipal) -> ExternalLimit:
+                 runtime: RuntimeDep, _: CanDelete) -> ExternalLimit:
     """End a limit early; the site's controller re-allocates at once."""
     row = external_limits.cancel(db, site_id=site_id, limit_id=limit_id,
                                  now=runtime.clock.now())
@@ -69,7 +74,7 @@ def cancel_limit(site_id: SiteId, limit_id: Annotated[int, Path(ge=1)], db: DbSe
 
 
 @router.get("/load", response_model=list[NodeLoadRead])
-def node_load(site_id: SiteId, db: DbSession, runtime: RuntimeDep,
+def node_load(site_id: SiteId, db: DbSession, runtime: RuntimeDep, _: CanRead,
               node_id: Annotated[str | None, Query(max_length=48)] = None,
               minutes: Annotated[int, Query(ge=1, le=10080)] = 60) -> list[NodeLoadSample]:
     """Per-node, per-phase load in one-minute buckets (mean and max)."""
@@ -80,7 +85,8 @@ def node_load(site_id: SiteId, db: DbSession, runtime: RuntimeDep,
 
 
 @router.get("/control", response_model=ControlStatusRead)
-def control_status(site_id: SiteId, db: DbSession, runtime: RuntimeDep) -> ControlStatusRead:
+def control_status(site_id: SiteId, db: DbSession, runtime: RuntimeDep,
+                   _: CanRead) -> ControlStatusRead:
     """The last allocation of this site's controller, if it runs in this process."""
     _site_or_404(db, site_id)
     controller = runtime.control.controllers.get(site_id)

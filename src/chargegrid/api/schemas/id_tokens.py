@@ -39,5 +39,6 @@ class IdTokenRead(ReadModel):
     parent_id_tag: str | None
     expires_at: UtcDatetime | None
     label: str | None
+    user_id: int | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
