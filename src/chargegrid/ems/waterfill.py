@@ -74,11 +74,16 @@ def fill_packing(problem: Problem, admitted: list[bool],
 
 def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[float],
                 members: list[int], x: list[float], slack: list[float]) -> None:
-    """Raise `members` from their minimum; `slack` is updated to the final values."""
+    """Raise `members` from their minimum; `slack` is updated to the final values.
+
+    Per-constraint state lives in flat lists and the slack update ("advance constraint c to
+    level t") is inlined: this loop is the engine's hot path.
+    """
     lo, hi = problem.lo, problem.hi
-    slope: dict[int, int] = {}
-    ref: dict[int, float] = {}
-    version: dict[int, int] = {}
+    size = len(cap)
+    slope = [0] * size
+    ref = [0.0] * size
+    version = [0] * size
     in_con: dict[int, list[int]] = {}
     closed: set[int] = set()
     frozen: set[int] = set()
@@ -89,20 +94,16 @@ def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[flo
             in_con.setdefault(c, []).append(i)
         events.append((lo[i], 0, i, 0))   # kind 0: starts rising at its minimum
         events.append((hi[i], 1, i, 0))   # kind 1: reaches its maximum
-    for c in in_con:
-        slope[c], ref[c], version[c] = 0, 0.0, 0
     heapq.heapify(events)
-
-    def advance(c: int, t: float) -> None:
-        slack[c] -= slope[c] * (t - ref[c])
-        ref[c] = t
+    heappop, heappush = heapq.heappop, heapq.heappush
 
     def stop(i: int, t: float, touched: set[int]) -> None:
         rising.discard(i)
         frozen.add(i)
         x[i] = t
         for c in cons[i]:
-            advance(c, t)
+            slack[c] -= slope[c] * (t - ref[c])
+            ref[c] = t
             slope[c] -= 1
             touched.add(c)
 
@@ -114,7 +115,7 @@ def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[flo
         touched: set[int] = set()
         tight: list[int] = []
         while events and events[0][0] <= t + 1e-12:
-            _, kind, k, ver = heapq.heappop(events)
+            _, kind, k, ver = heappop(events)
             if kind == 2:
                 if ver == version[k] and k not in closed:
                     tight.append(k)
@@ -132,13 +133,15 @@ def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[flo
                 continue
             rising.add(k)
             for c in cons[k]:
-                advance(c, t)
+                slack[c] -= slope[c] * (t - ref[c])
+                ref[c] = t
                 slope[c] += 1
                 touched.add(c)
         for c in tight:
             if c in closed:
                 continue
-            advance(c, t)
+            slack[c] -= slope[c] * (t - ref[c])
+            ref[c] = t
             if slack[c] > EPS * (1.0 + abs(cap[c])):
                 touched.add(c)        # a slope change in this batch moved it later
                 continue
@@ -152,5 +155,5 @@ def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[flo
             if c not in closed:
                 version[c] += 1
                 if slope[c] > 0:
-                    heapq.heappush(events, (ref[c] + max(slack[c], 0.0) / slope[c], 2, c,
-                                            version[c]))
+                    heappush(events, (ref[c] + max(slack[c], 0.0) / slope[c], 2, c,
+                                      version[c]))
