@@ -19,6 +19,7 @@ from chargegrid.api.routes import (
     transactions,
 )
 from chargegrid.api.routes import imports as import_routes
+from chargegrid.api.routes import reports as report_routes
 from chargegrid.api.routes import webhooks as webhook_routes
 from chargegrid.runtime import Runtime
 from chargegrid.services.local_lists import LocalListSync
@@ -52,6 +53,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorize_by_method)])
     for module in (stations, id_tokens, transactions, commands, sites, site_control):
         protected.include_router(module.router)
+    protected.include_router(report_routes.router)
     protected.include_router(webhook_routes.router)
     protected.include_router(qr.router)
     protected.include_router(import_routes.router)

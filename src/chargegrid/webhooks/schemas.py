@@ -29,7 +29,6 @@ class WebhookEndpointUpdate(BaseModel):
     event_types: list[EventTypeName] | None = Field(default=None, min_length=1)
     description: str | None = Field(default=None, max_length=255)
     active: bool | None = None
-    rotate_secret: bool = Field(default=False, description="Issue a new secret (returned once).")
 
 
 class WebhookEndpointRead(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from sqlalchemy.orm import Session
 
 from chargegrid.api.deps import AdminPrincipal, DbSession, RuntimeDep
 from chargegrid.api.schemas.common import Limit, Offset
@@ -67,18 +68,22 @@ def get_endpoint(endpoint_id: EndpointIdPath, db: DbSession,
 
 @router.patch("/endpoints/{endpoint_id}", response_model=WebhookEndpointRead)
 def update_endpoint(endpoint_id: EndpointIdPath, body: WebhookEndpointUpdate, db: DbSession,
-                    runtime: RuntimeDep, principal: AdminPrincipal,
-                    response: Response) -> WebhookEndpoint | WebhookEndpointWithSecret:
-    """Change the URL, events, description or activity; `rotate_secret` answers with the
-    new secret."""
+                    runtime: RuntimeDep, principal: AdminPrincipal) -> WebhookEndpoint:
+    """Change the URL, events, description or activity (only what is given)."""
     endpoint = endpoints.get_or_raise(db, endpoint_id=endpoint_id,
                                       organisation_id=caller_organisation(principal))
-    endpoints.update(db, endpoint=endpoint, now=runtime.clock.now(), url=body.url,
-                     event_types=body.event_types, active=body.active,
-                     description=body.description, rotate_secret=body.rotate_secret)
-    if body.rotate_secret:
-        return WebhookEndpointWithSecret.model_validate(endpoint)
-    return endpoint
+    return endpoints.update(db, endpoint=endpoint, now=runtime.clock.now(), url=body.url,
+                            event_types=body.event_types, active=body.active,
+                            description=body.description)
+
+
+@router.post("/endpoints/{endpoint_id}/rotate-secret", response_model=WebhookEndpointWithSecret)
+def rotate_secret(endpoint_id: EndpointIdPath, db: DbSession, runtime: RuntimeDep,
+                  principal: AdminPrincipal) -> WebhookEndpoint:
+    """Issue a new signing secret, returned this once; the old one stops working at once."""
+    endpoint = endpoints.get_or_raise(db, endpoint_id=endpoint_id,
+                                      organisation_id=caller_organisation(principal))
+    return endpoints.update(db, endpoint=endpoint, now=runtime.clock.now(), rotate_secret=True)
 
 
 @router.delete("/endpoints/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -93,22 +98,29 @@ def delete_endpoint(endpoint_id: EndpointIdPath, db: DbSession,
 
 @router.post("/endpoints/{endpoint_id}/ping", response_model=WebhookDeliveryRead,
              status_code=status.HTTP_202_ACCEPTED)
-def ping_endpoint(endpoint_id: EndpointIdPath, db: DbSession, runtime: RuntimeDep,
-                  principal: AdminPrincipal) -> WebhookDelivery:
-    """Queue a signed `ping` event to this endpoint; watch its delivery in the log."""
-    endpoint = endpoints.get_or_raise(db, endpoint_id=endpoint_id,
-                                      organisation_id=caller_organisation(principal))
-    if not endpoint.active:
-        raise ConflictError(f"webhook endpoint {endpoint_id} is inactive; activate it first")
+async def ping_endpoint(endpoint_id: EndpointIdPath, runtime: RuntimeDep,
+                        principal: AdminPrincipal) -> WebhookDeliveryRead:
+    """Queue a signed `ping` event to this endpoint; watch its delivery in the log.
+
+    Written through the batch writer, the same thread the delivery worker writes with, so
+    on SQLite the two never race for the write lock."""
+    organisation_id = caller_organisation(principal)
     now = runtime.clock.now()
-    event_id = emit(db, PING, {"endpoint_id": endpoint.id, "message": "ChargeGrid test ping"},
-                    now=now, endpoint_id=endpoint.id)
-    delivery = endpoints.deliveries(db, endpoint_id=endpoint.id, limit=1)[0]
-    assert delivery.event_id == event_id
-    db.commit()  # visible to the worker before we wake it
+
+    def job(session: Session) -> WebhookDeliveryRead:
+        endpoint = endpoints.get_or_raise(session, endpoint_id=endpoint_id,
+                                          organisation_id=organisation_id)
+        if not endpoint.active:
+            raise ConflictError(f"webhook endpoint {endpoint_id} is inactive; activate it first")
+        emit(session, PING, {"endpoint_id": endpoint.id, "message": "ChargeGrid test ping"},
+             now=now, endpoint_id=endpoint.id)
+        delivery = endpoints.deliveries(session, endpoint_id=endpoint.id, limit=1)[0]
+        return WebhookDeliveryRead.model_validate(delivery)
+
+    result = await runtime.writer.submit(job)
     if runtime.webhooks is not None:
         runtime.webhooks.wake()
-    return delivery
+    return result
 
 
 @router.get("/endpoints/{endpoint_id}/deliveries", response_model=list[WebhookDeliveryRead])
@@ -123,16 +135,22 @@ def list_deliveries(endpoint_id: EndpointIdPath, db: DbSession, principal: Admin
 
 
 @router.post("/deliveries/{delivery_id}/redeliver", response_model=WebhookDeliveryRead)
-def redeliver(delivery_id: DeliveryIdPath, db: DbSession, runtime: RuntimeDep,
-              principal: AdminPrincipal) -> WebhookDelivery:
+async def redeliver(delivery_id: DeliveryIdPath, runtime: RuntimeDep,
+                    principal: AdminPrincipal) -> WebhookDeliveryRead:
     """Send a delivery again (same event id and body), e.g. after a receiver's outage."""
-    delivery = db.get(WebhookDelivery, delivery_id)
-    if delivery is None:
-        raise NotFoundError(f"webhook delivery {delivery_id} not found")
-    endpoints.get_or_raise(db, endpoint_id=delivery.endpoint_id,
-                           organisation_id=caller_organisation(principal))
-    endpoints.redeliver(db, delivery=delivery, now=runtime.clock.now())
-    db.commit()
+    organisation_id = caller_organisation(principal)
+    now = runtime.clock.now()
+
+    def job(session: Session) -> WebhookDeliveryRead:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None:
+            raise NotFoundError(f"webhook delivery {delivery_id} not found")
+        endpoints.get_or_raise(session, endpoint_id=delivery.endpoint_id,
+                               organisation_id=organisation_id)
+        endpoints.redeliver(session, delivery=delivery, now=now)
+        return WebhookDeliveryRead.model_validate(delivery)
+
+    result = await runtime.writer.submit(job)
     if runtime.webhooks is not None:
         runtime.webhooks.wake()
-    return delivery
+    return result
