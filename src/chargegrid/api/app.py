@@ -8,6 +8,7 @@ from chargegrid import __version__, web
 from chargegrid.api.deps import authorize_by_method
 from chargegrid.api.errors import install_error_handlers
 from chargegrid.api.routes import auth as auth_routes
+from chargegrid.api.routes import billing as billing_routes
 from chargegrid.api.routes import (
     commands,
     health,
@@ -20,9 +21,11 @@ from chargegrid.api.routes import (
 )
 from chargegrid.api.routes import imports as import_routes
 from chargegrid.api.routes import reports as report_routes
+from chargegrid.api.routes import tariffs as tariff_routes
 from chargegrid.api.routes import webhooks as webhook_routes
 from chargegrid.runtime import Runtime
 from chargegrid.services.local_lists import LocalListSync
+from chargegrid.services.pricing import AutoPricer
 
 API_PREFIX = "/api/v1"
 
@@ -43,6 +46,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         sessions=runtime.sessions, commands=runtime.commands, clock=runtime.clock,
         is_connected=runtime.registry.is_connected,
         writer=runtime.writer).attach(runtime.bus)
+    # Sessions are priced right after they end, off the charger's path (docs/billing.md).
+    app.state.auto_pricer = AutoPricer(runtime.sessions, runtime.clock).attach(runtime.bus)
     install_error_handlers(app)
     app.include_router(health.router, prefix=API_PREFIX)
     # Login, SSO and self-service (own session, MFA, tokens): any valid token, or none.
@@ -54,6 +59,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in (stations, id_tokens, transactions, commands, sites, site_control):
         protected.include_router(module.router)
     protected.include_router(report_routes.router)
+    protected.include_router(tariff_routes.router)
+    protected.include_router(billing_routes.router)
     protected.include_router(webhook_routes.router)
     protected.include_router(qr.router)
     protected.include_router(import_routes.router)
