@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chargegrid import webhooks
 from chargegrid.billing import invoice_pdf
 from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
 from chargegrid.store.models import CostCentre, Organisation, User
@@ -84,6 +85,14 @@ def issue(session: Session, *, statement: Statement, sessions: Sequence[SessionP
         cost_centre=codes.get(s.cost_centre_id) if s.cost_centre_id else None,
         net=s.net, vat=s.vat, total=s.total) for s in sessions)
     session.flush()
+    # In the issuing transaction: the webhook is sent if and only if the invoice exists.
+    webhooks.emit(session, "invoice.issued", {
+        "invoice_id": invoice.id, "number": invoice.number,
+        "organisation_id": invoice.organisation_id, "user_id": invoice.user_id,
+        "period": invoice.period, "currency": invoice.currency, "net": invoice.net,
+        "vat": invoice.vat, "total": invoice.total, "issued_at": invoice.issued_at,
+        "transaction_ids": [s.transaction_id for s in sessions],
+    }, now=now, organisation_id=invoice.organisation_id)
     return invoice
 
 
