@@ -2,10 +2,13 @@
 
 Site: 60 nodes on 3 levels (HV, 7 sub-distributors, 52 leaf distributors), base load at HV
 and on some sub-distributors, mixed 1/2/3-phase vehicles, rotations R/L, two priorities,
-unbalance limit 20 A. Each size runs with and without the unbalance limit, and the LP
-reference (HiGHS progressive filling) runs on the 1,000-station instance in the same run.
+unbalance limit 20 A (it binds on these sites: admission and fill). Each size runs with and
+without the unbalance limit, and the LP reference (HiGHS progressive filling) runs on the
+1,000-station instance in the same run. Then `--random N` small random sites (random trees,
+per-phase fuses, base loads, 1/2/3-phase vehicles, priorities, unbalance limits 0-20 A)
+measure how often the engine needs its LP fallback and check it against the LP reference.
 
-    PYTHONPATH=src .venv/bin/python bench/bench_ems.py [--repeat 15]
+    PYTHONPATH=src .venv/bin/python bench/bench_ems.py [--repeat 15] [--random 2000]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import random
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +54,51 @@ def site(n_stations: int, *, unbalance: float | None, seed: int = 7) -> dict[str
     return out
 
 
+def random_site(rnd: random.Random) -> dict[str, Any]:
+    """A small random site; base loads never exceed a fuse (that case is trivial: all 0)."""
+    n_nodes = rnd.randint(1, 8)
+    nodes: list[dict[str, Any]] = []
+    for k in range(n_nodes):
+        node: dict[str, Any] = {"id": f"N{k}", "limit_a": {p: rnd.randint(16, 200)
+                                                          for p in ("L1", "L2", "L3")}}
+        if k:
+            node["parent"] = f"N{rnd.randrange(k)}"
+        nodes.append(node)
+    stations = [{
+        "id": f"S{k}", "node": f"N{rnd.randrange(n_nodes)}",
+        "phase_rotation": rnd.choice(["L1", "L1", "L2", "L3"]),
+        "field_rotation": rnd.choice(["R", "L"]),
+        "max_a": rnd.choice([10, 13.5, 16, 20, 32]), "min_a": rnd.choice([0, 6, 6, 6, 8]),
+        "priority": rnd.randint(0, 2), "vehicle_phases": rnd.choice([1, 1, 2, 3, 3]),
+        "charging": rnd.random() < 0.9,
+    } for k in range(rnd.randint(2, 40))]
+    return {"format": "chargegrid-scenario/1", "nodes": nodes, "stations": stations,
+            "base_load_a": {"N0": {p: rnd.randint(0, 15) for p in ("L1", "L2", "L3")}},
+            "unbalance_limit_a": rnd.choice([0, 5, 10, 20])}
+
+
+def random_report(count: int) -> None:
+    """Method counts on random sites where the unbalance limit binds, i.e. where the
+    water-filling's proofs fail (the previous engine's LP cases), and agreement with the LP."""
+    rnd = random.Random(2026)
+    methods: Counter[str] = Counter()
+    worst = 0.0
+    for _ in range(count):
+        problem = compile_scenario(parse_scenario(random_site(rnd)))
+        x, method = exact_allocation(problem)
+        methods[method] += 1
+        if method not in ("waterfill", "infeasible"):
+            worst = max(worst, max(abs(a - b) for a, b in zip(x, allocate_lp(problem),
+                                                               strict=True)))
+    bound = count - methods["waterfill"] - methods["infeasible"]
+    print(f"random sites: {count}; not binding {methods['waterfill']}, base load over a fuse "
+          f"{methods['infeasible']}, unbalance limit binding {bound}:")
+    for method, k in methods.most_common():
+        if method not in ("waterfill", "infeasible"):
+            print(f"  {method}: {k} ({100 * k / max(bound, 1):.1f} % of binding)")
+    print(f"  max |engine - LP reference| over the binding sites: {worst:.1e} A")
+
+
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
     fn()
     runs = []
@@ -69,6 +118,7 @@ def row(label: str, runs: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--random", type=int, default=2000)
     args = parser.parse_args()
     print("| instance | method | median ms | p90 ms |")
     print("|---|---|---|---|")
@@ -99,6 +149,9 @@ def main() -> None:
         print(f"1,000 stations, unbalance {'20 A' if band else 'off'}: LP reference "
               f"{ref:.0f} ms, engine (exact part) {eng:.1f} ms, ratio LP/engine "
               f"{ref / eng:.1f}, max |engine - LP| {diff:.2e} A")
+    if args.random:
+        print()
+        random_report(args.random)
 
 
 if __name__ == "__main__":

@@ -169,6 +169,7 @@ def allocate_lp(problem: Problem, admitted: Sequence[int] | None = None) -> list
             if sol is None:
                 raise RuntimeError("LP reference: level LP infeasible")
             t = sol[level]
+            last = sol
             blocked = {i for i in free if problem.hi[i] <= t + 1e-6}
             cand = [i for i in free if i not in blocked and problem.lo[i] <= t + 1e-6]
             h.changeColCost(level, 0.0)
@@ -184,6 +185,7 @@ def allocate_lp(problem: Problem, admitted: Sequence[int] | None = None) -> list
                         break
                 if sol is None:
                     raise RuntimeError("LP reference: blocking LP infeasible")
+                last = sol
                 up = [i for i in cand if sol[model.col[i]] > t + 1e-5]
                 h.changeColsCost(len(cand), [model.col[i] for i in cand], [0.0] * len(cand))
                 if not up:
@@ -193,7 +195,10 @@ def allocate_lp(problem: Problem, admitted: Sequence[int] | None = None) -> list
             if not blocked:          # numerical safety net: always make progress
                 blocked.update(at_level or free)
             for i in blocked:
-                value = min(max(t - 1e-8, problem.lo[i]), problem.hi[i])
+                # freeze at the last solution's value (within 1e-5 A of t): one feasible
+                # point for all of them; freezing each at t itself piles up tolerance
+                # errors until a tight unbalance row makes the next LP infeasible
+                value = min(max(last[model.col[i]], problem.lo[i]), problem.hi[i])
                 h.changeColBounds(model.col[i], value, value)
                 h.changeRowBounds(rows[i], -inf, inf)
                 x[i] = value
