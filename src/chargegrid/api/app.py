@@ -7,17 +7,24 @@ from fastapi import APIRouter, Depends, FastAPI
 from chargegrid import __version__, web
 from chargegrid.api.deps import authorize_by_method
 from chargegrid.api.errors import install_error_handlers
+from chargegrid.api.routes import audit as audit_routes
 from chargegrid.api.routes import auth as auth_routes
 from chargegrid.api.routes import billing as billing_routes
 from chargegrid.api.routes import (
+    charging_rules,
     commands,
+    grants,
+    groups,
     health,
     id_tokens,
+    organisations,
     qr,
     site_control,
     sites,
     stations,
     transactions,
+    users,
+    vehicles,
 )
 from chargegrid.api.routes import imports as import_routes
 from chargegrid.api.routes import reports as report_routes
@@ -57,6 +64,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     # Everything else needs a token; writes need write permission unless a route is stricter.
     protected = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorize_by_method)])
     for module in (stations, id_tokens, transactions, commands, sites, site_control):
+        protected.include_router(module.router)
+    # Accounts: organisations, users, groups, cost centres, vehicles, grants, rules, audit.
+    for module in (organisations, users, groups, vehicles, grants, charging_rules,
+                   audit_routes):
         protected.include_router(module.router)
     protected.include_router(report_routes.router)
     protected.include_router(tariff_routes.router)

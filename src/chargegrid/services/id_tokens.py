@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from chargegrid.domain.id_tokens import AuthorizationResult, AuthorizationStatus, decide
 from chargegrid.errors import ConflictError, InvalidInputError, NotFoundError
-from chargegrid.services import local_lists
+from chargegrid.services import charging_rules, local_lists
 from chargegrid.store.models import IdToken
 from chargegrid.store.models.organisations import DEFAULT_ORGANISATION_ID
 
@@ -92,8 +92,11 @@ def update(
     return row
 
 
-def authorize(session: Session, *, id_tag: str, now: datetime) -> AuthorizationResult:
-    """Decide whether a token may charge; a token whose parent is blocked is blocked too."""
+def authorize(session: Session, *, id_tag: str, now: datetime,
+              station_id: str | None = None) -> AuthorizationResult:
+    """Decide whether a token may charge; a token whose parent is blocked is blocked too.
+    With `station_id`, the station's charging rules apply too (services.charging_rules): a
+    token they do not admit there and then is Invalid."""
     row = get_by_token(session, token=id_tag)
     if row is None:
         return AuthorizationResult(AuthorizationStatus.INVALID)
@@ -104,4 +107,9 @@ def authorize(session: Session, *, id_tag: str, now: datetime) -> AuthorizationR
         if parent is not None and parent.status == AuthorizationStatus.BLOCKED.value:
             return AuthorizationResult(AuthorizationStatus.BLOCKED, row.expires_at,
                                        row.parent_id_tag)
+    if result.status is AuthorizationStatus.ACCEPTED and station_id is not None \
+            and not charging_rules.may_charge(session, token=row, station_id=station_id,
+                                              now=now):
+        return AuthorizationResult(AuthorizationStatus.INVALID, row.expires_at,
+                                   row.parent_id_tag)
     return result

@@ -36,7 +36,7 @@ def _start_key(req: StartRequest) -> str:
 def start(session: Session, *, req: StartRequest, now: datetime) -> StartResult:
     """Open a transaction; the same StartTransaction twice yields the same transaction."""
     stations.get_or_raise(session, station_id=req.station_id)
-    auth = id_tokens.authorize(session, id_tag=req.id_tag, now=now)
+    auth = id_tokens.authorize(session, id_tag=req.id_tag, now=now, station_id=req.station_id)
     key = _start_key(req)
     existing = session.scalars(select(Transaction).where(Transaction.start_key == key)).first()
     if existing is not None:

@@ -102,7 +102,8 @@ class V16Handlers(StationHandlers):
     async def on_authorize(self, id_tag: str, **_: Any) -> call_result.Authorize:
         now = self.ctx.clock.now()
         result = await self.ctx.writer.submit(
-            lambda s: id_tokens.authorize(s, id_tag=id_tag, now=now))
+            lambda s: id_tokens.authorize(s, id_tag=id_tag, now=now,
+                                          station_id=self.ctx.station_id))
         return call_result.Authorize(id_tag_info=_id_tag_info(result))
 
     @on(Action.start_transaction)

@@ -144,7 +144,8 @@ class V201Handlers(StationHandlers):
             return call_result.Authorize(id_token_info=datatypes.IdTokenInfoType(
                 status=AuthorizationStatusEnumType.accepted))
         result = await self.ctx.writer.submit(
-            lambda s: id_tokens.authorize(s, id_tag=token, now=now))
+            lambda s: id_tokens.authorize(s, id_tag=token, now=now,
+                                          station_id=self.ctx.station_id))
         return call_result.Authorize(id_token_info=_id_token_info(result))
 
     @on(Action.transaction_event)
