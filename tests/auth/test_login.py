@@ -187,3 +187,26 @@ async def test_old_attempts_of_an_account_are_pruned(runtime: Runtime, clock: Fi
     assert (await login(anon)).status_code == 200
     with runtime.sessions() as s:
         assert [a.reason for a in s.scalars(select(LoginAttempt))] == ["ok"]
+
+
+async def test_sessions_are_listed_and_can_be_ended_from_another_device(
+        runtime: Runtime, app: FastAPI) -> None:
+    add_user(runtime)
+    add_user(runtime, email="other@example.org")
+    async with make_client(app, ip="10.0.0.1") as laptop, \
+            make_client(app, ip="10.0.0.2") as phone:
+        on_laptop = await session_token(laptop)
+        on_phone = await session_token(phone)
+        other = await session_token(laptop, email="other@example.org")
+        listed = (await laptop.get(f"{API}/auth/sessions", headers=bearer(on_laptop))).json()
+        assert [s["client_ip"] for s in listed] == ["10.0.0.2", "10.0.0.1"]
+        phone_id = listed[0]["id"]
+        # Someone else cannot end it; the owner can, from the laptop.
+        refused = await laptop.delete(f"{API}/auth/sessions/{phone_id}", headers=bearer(other))
+        assert refused.status_code == 404
+        ended = await laptop.delete(f"{API}/auth/sessions/{phone_id}",
+                                    headers=bearer(on_laptop))
+        assert ended.status_code == 204
+        assert (await phone.get(f"{API}/auth/me", headers=bearer(on_phone))).status_code == 401
+        listed = (await laptop.get(f"{API}/auth/sessions", headers=bearer(on_laptop))).json()
+        assert [s["client_ip"] for s in listed] == ["10.0.0.1"]

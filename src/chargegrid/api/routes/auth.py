@@ -207,6 +207,21 @@ def logout(principal: CurrentPrincipal, db: DbSession, runtime: RuntimeDep) -> N
                             "DELETE /api/v1/auth/tokens/{token_id}")
 
 
+@router.get("/sessions", response_model=list[CurrentSessionRead])
+def list_sessions(principal: CurrentPrincipal, db: DbSession,
+                  runtime: RuntimeDep) -> list[LoginSession]:
+    """The caller's open login sessions (devices), newest first."""
+    return list(sessions.list_open(db, user_id=principal.user_id, now=runtime.clock.now()))
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def end_session(session_id: Annotated[int, Path(ge=1)], principal: CurrentPrincipal,
+                db: DbSession, runtime: RuntimeDep) -> None:
+    """End one of the caller's sessions, e.g. on a lost device; its token stops at once."""
+    sessions.close_own(db, user_id=principal.user_id, session_id=session_id,
+                       now=runtime.clock.now())
+
+
 @router.get("/me", response_model=MeRead)
 def me(principal: CurrentPrincipal, user: CurrentUser, db: DbSession) -> MeRead:
     """The caller, their MFA state and the session they use."""

@@ -30,10 +30,12 @@ class SessionRead(BaseModel):
 
 
 class CurrentSessionRead(ReadModel):
-    """The login session the caller uses (absent when calling with an API token)."""
+    """A login session (in /me: the one the caller uses; absent with an API token)."""
 
     id: int
     method: str
+    client_ip: str | None
+    user_agent: str | None
     created_at: UtcDatetime
     last_seen_at: UtcDatetime
     absolute_expires_at: UtcDatetime

@@ -9,11 +9,13 @@ busy client does not write on every request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chargegrid.errors import NotFoundError
 from chargegrid.services import accounts
 from chargegrid.services.auth.policy import AuthPolicy
 from chargegrid.store.models import ApiToken, LoginSession, User
@@ -62,6 +64,23 @@ def close(session: Session, *, token_id: int, now: datetime) -> bool:
         return False
     _revoke(session, login, now)
     return True
+
+
+def list_open(session: Session, *, user_id: int, now: datetime) -> Sequence[LoginSession]:
+    """The user's sessions that still work (not revoked, not expired), newest first."""
+    return session.scalars(
+        select(LoginSession).join(ApiToken, ApiToken.id == LoginSession.api_token_id)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None),
+               ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
+        .order_by(LoginSession.id.desc())).all()
+
+
+def close_own(session: Session, *, user_id: int, session_id: int, now: datetime) -> None:
+    """End one of the user's sessions (another device); others' sessions are not found."""
+    login = session.get(LoginSession, session_id)
+    if login is None or login.user_id != user_id:
+        raise NotFoundError(f"session_id: no login session {session_id} of yours")
+    _revoke(session, login, now)
 
 
 def revoke_all_for_user(session: Session, *, user_id: int, now: datetime) -> int:
