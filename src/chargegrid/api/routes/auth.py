@@ -9,6 +9,7 @@ cookie holding OIDC state, the provider registry), so `create_app` stays one lin
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,10 +72,13 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.state.auth = AuthContext(policy, make_hasher(policy), dict(settings.oidc_providers),
                                  oidc.build_registry(settings.oidc_providers))
     # The cookie only carries state, nonce and PKCE verifier for the minutes of a login;
-    # without a configured key each process signs with its own (fine for one node).
-    cookie_key = policy.secret_key or secrets.token_urlsafe(32)
+    # without a configured key each process signs with its own (fine for one node). The key
+    # is derived for this use only, so it is never the one encrypting TOTP secrets.
+    cookie_key = (hashlib.sha256(b"chargegrid/oidc-state-cookie/" + policy.secret_key.encode())
+                  .hexdigest() if policy.secret_key else secrets.token_urlsafe(32))
+    public_https = (settings.oidc_redirect_base_url or "").startswith("https://")
     app.add_middleware(SessionMiddleware, secret_key=cookie_key, session_cookie=OIDC_STATE_COOKIE,
-                       max_age=600, same_site="lax")
+                       max_age=600, same_site="lax", https_only=public_https)
     app.add_exception_handler(LoginThrottledError, _on_throttled)
     app.add_exception_handler(MfaRequiredError, _on_mfa_required)
 
