@@ -9,6 +9,7 @@ id (the oldest). A session by an unknown driver (ad hoc, roaming) only matches "
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -247,19 +248,16 @@ def groups_of(session: Session, *, user_id: int) -> list[UserGroup]:
         UserGroupMember.user_id == user_id).order_by(UserGroup.id)))
 
 
-def resolve(session: Session, *, station_id: str, user_id: int | None) -> Tariff | None:
-    """The tariff for a session at a station by a user (None: nobody assigned one)."""
-    station = session.get(Station, station_id)
-    if station is None:
-        raise NotFoundError(f"station {station_id} does not exist")
-    groups = groups_of(session, user_id=user_id) if user_id is not None else []
+def choose(assignments: Iterable[TariffAssignment], *, station: Station,
+           groups: Sequence[UserGroup]) -> TariffAssignment | None:
+    """The assignment that applies (the precedence of the module docstring), pure."""
     group_ids = {g.id for g in groups}
     centre_ids = {g.cost_centre_id for g in groups if g.cost_centre_id is not None}
-    candidates = session.scalars(select(TariffAssignment).where(
-        TariffAssignment.organisation_id == station.organisation_id))
     best: tuple[int, int, int] | None = None
     chosen: TariffAssignment | None = None
-    for a in candidates:
+    for a in assignments:
+        if a.organisation_id != station.organisation_id:
+            continue
         if a.station_id is not None:
             place = 0 if a.station_id == station.id else None
         elif a.site_id is not None:
@@ -277,6 +275,17 @@ def resolve(session: Session, *, station_id: str, user_id: int | None) -> Tariff
         rank = (place, audience, a.id)
         if best is None or rank < best:
             best, chosen = rank, a
+    return chosen
+
+
+def resolve(session: Session, *, station_id: str, user_id: int | None) -> Tariff | None:
+    """The tariff for a session at a station by a user (None: nobody assigned one)."""
+    station = session.get(Station, station_id)
+    if station is None:
+        raise NotFoundError(f"station {station_id} does not exist")
+    groups = groups_of(session, user_id=user_id) if user_id is not None else []
+    chosen = choose(list_assignments(session, organisation_id=station.organisation_id),
+                    station=station, groups=groups)
     return None if chosen is None else session.get(Tariff, chosen.tariff_id)
 
 
