@@ -127,7 +127,7 @@ def main() -> None:
         for band in (True, False):
             raw = site(n, unbalance=20 if band else None)
             _, method = exact_allocation(compile_scenario(parse_scenario(raw)))
-            repeat = args.repeat if (method == "waterfill" or n <= 1000) else 3
+            repeat = args.repeat if (method != "lp" or n <= 1000) else 3
             runs = timed(lambda raw=raw: allocate_scenario(raw), repeat)
             medians[(n, band)] = statistics.median(runs)
             label = f"{n} stations, unbalance {'20 A' if band else 'off'}"
