@@ -169,7 +169,7 @@ async def test_published_limit_is_stored_applied_and_bad_ones_dropped(
                        for r in caplog.records)
 
             # Bad messages: each logged with its reason, none stored, subscription alive.
-            bad = [b"{nope", json.dumps({"limit_a": 5}),
+            bad: list[bytes | str] = [b"{nope", json.dumps({"limit_a": 5}),
                    json.dumps({"node": "NOPE", "limit_a": 5, "end": end}),
                    json.dumps({"limit_a": 5, "start": end, "end": end}),
                    json.dumps({"limit_kw": 1, "end": "2099-01-01T00:00:00Z"})]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from chargegrid.bus.events import (
     PhaseCurrents,
@@ -97,7 +98,7 @@ def test_fallback_unbalance_worst_case_scales_down_or_zero() -> None:
 
 
 def test_base_load_from_meters_and_static_budget_when_stale() -> None:
-    nodes = TREE["nodes"]
+    nodes = cast("list[dict[str, Any]]", TREE["nodes"])
     ev = {"UV1": {"L1": 16.0, "L2": 0.0, "L3": 0.0}}
     spare = {"UV1": {"L1": 10.0, "L2": 10.0, "L3": 10.0}}
     fresh = base_load.compute(nodes, {"HV": {"L1": 60.0, "L2": 50.0, "L3": 40.0}}, ev, spare)

@@ -26,6 +26,7 @@ from chargegrid.control.profile_plan import (
     PlanOptions,
     SentLimit,
     fallback_profile,
+    floor_tenth,
     live_profile,
     needs_send,
 )
@@ -142,7 +143,7 @@ class SiteController:
         points = snap.points
         allocation = self._allocate(snap.scenario)
         limits = {pid: float(v["limit_a"]) for pid, v in allocation["stations"].items()}
-        sends: dict[str, float] = {}
+        sends = self._idle_default_resets(config, now)
         for pid, point in points.items():
             evse = self.live.station(point.station_id).evse(point.evse_id)
             if not evse.in_session or not self.live.station(point.station_id).connected:
@@ -150,7 +151,7 @@ class SiteController:
             if needs_send(self.sent.get(pid), limits.get(pid, 0.0), now, self.options.plan):
                 sends[pid] = limits.get(pid, 0.0)
         self.rotation.record(limits, set(points), now)
-        failed = await self._push(points, sends, now)
+        failed = await self._push({p.point_id: p for p in config.points}, sends, now)
         finished = self.history.add(now, allocation.get("nodes", {}))
         if finished:
             await asyncio.to_thread(self._store_history, finished)
@@ -159,6 +160,31 @@ class SiteController:
                                                   if k not in failed}, failed,
                                 snap.offline, snap.flagged, stale)
         return self.last
+
+    def _idle_default_resets(self, config: SiteConfig, now: datetime) -> dict[str, float]:
+        """A point driven by live TxDefaultProfiles keeps its last live limit after its
+        session ends (a TxProfile dies with its transaction); the next vehicle would start
+        at it before we could react. Bring such points back to their fallback."""
+        resets: dict[str, float] = {}
+        for point in config.points:
+            pid = point.point_id
+            sent = self.sent.get(pid)
+            state = self.live.station(point.station_id)
+            if (sent is None or sent.purpose != "TxDefaultProfile" or not state.connected
+                    or state.evse(point.evse_id).in_session or sent.valid_until <= now):
+                continue
+            fallback_a = self.fallbacks.get(pid, 0.0)
+            if sent.limit_a != fallback_a:
+                resets[pid] = fallback_a
+        return resets
+
+    def _effective_limit(self, pid: str, now: datetime) -> float:
+        """What the point's station applies now: its live limit while valid, else its
+        fallback (both as the station rounds them)."""
+        sent = self.sent.get(pid)
+        if sent is not None and sent.valid_until > now:
+            return floor_tenth(sent.limit_a)
+        return floor_tenth(self.fallbacks.get(pid, 0.0))
 
     def _measured_base_load(self, config: SiteConfig, now: datetime
                             ) -> tuple[dict[str, PhaseLoad], dict[str, PhaseLoad],
@@ -171,10 +197,14 @@ class SiteController:
         for point in config.points:
             grid = point.grid_phases()
             evse = self.live.station(point.station_id).evse(point.evse_id)
+            # A station just lowered still shows its old draw until its next MeterValues,
+            # while the meter already sees the lower one: crediting the old draw as EV load
+            # would under-estimate the base load. It cannot draw more than its limit.
+            cap = self._effective_limit(point.point_id, now)
             for k, station_phase in enumerate(PHASES):
                 g = PHASES[grid[k]]
-                ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += evse.currents.get(
-                    station_phase, 0.0)
+                ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += min(
+                    evse.currents.get(station_phase, 0.0), cap)
                 spare.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += (
                     self.fallbacks.get(point.point_id, 0.0))
         result = base_load.compute(list(config.topology.get("nodes", [])),
@@ -226,7 +256,18 @@ class SiteController:
                         return
                 failed[pid] = "station rejected TxProfile and TxDefaultProfile"
 
-        await asyncio.gather(*(one(pid, amps) for pid, amps in sends.items()))
+        # Lower (and renew) first, raise only once every lowering is confirmed: sent all at
+        # once, a raise could land before the lowering that makes room for it.
+        lower = {pid: a for pid, a in sends.items() if a <= self._effective_limit(pid, now)}
+        await asyncio.gather(*(one(pid, amps) for pid, amps in lower.items()))
+        raise_ = {pid: a for pid, a in sends.items() if pid not in lower}
+        if failed and raise_:
+            log.warning("site %s: %d limit(s) not lowered (%s); raises held until they are",
+                        self.site_id, len(failed), ", ".join(sorted(failed)))
+            for pid in raise_:
+                failed[pid] = "held: another point's lower limit was not confirmed"
+            return failed
+        await asyncio.gather(*(one(pid, amps) for pid, amps in raise_.items()))
         return failed
 
     def _purposes(self, pid: str) -> tuple[Purpose, ...]:

@@ -35,6 +35,8 @@ class StationOptions:
     model: str = "SimCharger"
     firmware_version: str = "sim-1.0"
     status_step: float = 0.05
+    # Profile purposes (1.6 names) this charger refuses, as some real ones refuse TxProfile.
+    rejected_purposes: frozenset[str] = frozenset()
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
 
 

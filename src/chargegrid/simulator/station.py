@@ -76,7 +76,8 @@ class SimulatedStation:
                  max_current: float = 32.0, ca_file: str | None = None,
                  response_timeout: float = 30.0, backoff_initial: float = 1.0,
                  backoff_max: float = 60.0, vendor: str = "ChargeGrid",
-                 model: str = "SimCharger") -> None:
+                 model: str = "SimCharger",
+                 reject_profile_purposes: tuple[str, ...] = ()) -> None:
         if ocpp not in SUPPORTED_VERSIONS:
             raise ValueError(f"OCPP {ocpp} is not supported by the simulator "
                              f"(use one of {', '.join(SUPPORTED_VERSIONS)})")
@@ -86,7 +87,7 @@ class SimulatedStation:
         options = StationOptions(
             connectors=connectors, max_current=max_current,
             heartbeat_interval=heartbeat_interval, meter_interval=meter_interval,
-            vendor=vendor, model=model,
+            vendor=vendor, model=model, rejected_purposes=frozenset(reject_profile_purposes),
             connection=ConnectionOptions(password=password, ca_file=ca_file,
                                          response_timeout=response_timeout,
                                          backoff_initial=backoff_initial,

@@ -38,6 +38,8 @@ class SmartChargingHandlers:
         if connector_id != 0 and connector_id not in core.connectors:
             return call_result.SetChargingProfile(status=CPS.rejected)
         profile = profile_from_payload(cs_charging_profiles, connector_id)
+        if profile.purpose.value in self.adapter.options.rejected_purposes:
+            return call_result.SetChargingProfile(status=CPS.rejected)
         max_level = int(self.adapter.config.number("ChargeProfileMaxStackLevel"))
         if not 0 <= profile.stack_level <= max_level:
             return call_result.SetChargingProfile(status=CPS.rejected)

@@ -50,6 +50,8 @@ class SmartChargingHandlers:
             profile = profile_from_payload(charging_profile, evse_id, adapter.transaction_number)
         except (ProfileError, KeyError, ValueError) as err:
             return _rejected("InvalidProfile", str(err))
+        if profile.purpose.value in adapter.options.rejected_purposes:
+            return _rejected("UnsupportedPurpose")
         max_level = int(adapter.config.number("SmartChargingCtrlr.ProfileStackLevel"))
         if not 0 <= profile.stack_level <= max_level:
             return _rejected("InvalidStackLevel")
