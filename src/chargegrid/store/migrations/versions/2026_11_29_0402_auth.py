@@ -24,7 +24,7 @@ UTC_DT = chargegrid.store.types.UTCDateTime
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
+    with op.batch_alter_table("users", recreate="never") as batch:  # plain ADD COLUMNs
         batch.add_column(sa.Column("totp_secret", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("mfa_enabled_at", UTC_DT(), nullable=True))
@@ -101,7 +101,9 @@ def downgrade() -> None:
     op.drop_table("recovery_codes")
     op.drop_table("login_attempts")
     op.drop_table("login_sessions")
-    with op.batch_alter_table("users") as batch:
+    # recreate="never": plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35). A table rebuild
+    # would DROP users, and with foreign keys on that cascades to every api_tokens row.
+    with op.batch_alter_table("users", recreate="never") as batch:
         batch.drop_column("password_changed_at")
         batch.drop_column("mfa_enabled_at")
         batch.drop_column("totp_last_step")
