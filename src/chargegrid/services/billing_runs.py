@@ -27,7 +27,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from chargegrid.errors import InvalidInputError, NotFoundError
 from chargegrid.services import invoices, pricing
@@ -82,15 +82,20 @@ def _subject(row: SessionPrice, kind: str) -> int | None:
     return row.payer_organisation_id
 
 
-def _unbilled(session: Session, *, organisation_id: int, start: datetime, end: datetime,
-              kind: str) -> list[SessionPrice]:
-    billed = (select(StatementItem.id).where(and_(
-        StatementItem.transaction_id == SessionPrice.transaction_id,
-        StatementItem.kind == kind)).exists())
-    return list(session.scalars(select(SessionPrice).where(
-        SessionPrice.organisation_id == organisation_id, SessionPrice.stopped_at >= start,
-        SessionPrice.stopped_at < end, ~billed).order_by(SessionPrice.stopped_at,
-                                                         SessionPrice.transaction_id)))
+def _in_period(session: Session, *, organisation_id: int, start: datetime,
+               end: datetime) -> tuple[list[SessionPrice], set[tuple[str, int]]]:
+    """The period's priced sessions (without their breakdown JSON, not needed here) and the
+    (kind, transaction) pairs already on a statement — two queries for the whole run."""
+    in_period = and_(SessionPrice.organisation_id == organisation_id,
+                     SessionPrice.stopped_at >= start, SessionPrice.stopped_at < end)
+    prices = list(session.scalars(
+        select(SessionPrice).options(defer(SessionPrice.breakdown)).where(in_period)
+        .order_by(SessionPrice.stopped_at, SessionPrice.transaction_id)))
+    billed = {(kind, tx_id) for kind, tx_id in session.execute(
+        select(StatementItem.kind, StatementItem.transaction_id).join(
+            SessionPrice, SessionPrice.transaction_id == StatementItem.transaction_id)
+        .where(in_period))}
+    return prices, billed
 
 
 def run(session: Session, *, organisation_id: int, period: str, now: datetime,
@@ -103,11 +108,12 @@ def run(session: Session, *, organisation_id: int, period: str, now: datetime,
         session, now=now, organisation_id=organisation_id, stopped_before=end, limit=10**9)
     groups: dict[tuple[str, int, str], list[SessionPrice]] = defaultdict(list)
     seen: set[int] = set()
+    prices, billed = _in_period(session, organisation_id=organisation_id, start=start,
+                                end=end)
     for kind in KINDS:
-        for row in _unbilled(session, organisation_id=organisation_id, start=start, end=end,
-                             kind=kind):
+        for row in prices:
             subject = _subject(row, kind)
-            if subject is not None:
+            if subject is not None and (kind, row.transaction_id) not in billed:
                 groups[(kind, subject, row.currency)].append(row)
                 seen.add(row.transaction_id)
     if not groups:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from chargegrid import webhooks
@@ -79,12 +79,12 @@ def issue(session: Session, *, statement: Statement, sessions: Sequence[SessionP
     session.add(invoice)
     session.flush()
     codes = _centre_codes(session, {s.cost_centre_id for s in sessions if s.cost_centre_id})
-    session.add_all(InvoiceLine(
-        invoice_id=invoice.id, transaction_id=s.transaction_id, station_id=s.station_id,
-        started_at=s.started_at, stopped_at=s.stopped_at, energy_kwh=s.energy_kwh,
-        cost_centre=codes.get(s.cost_centre_id) if s.cost_centre_id else None,
-        net=s.net, vat=s.vat, total=s.total) for s in sessions)
-    session.flush()
+    if sessions:  # one bulk insert: a driver's month can hold hundreds of sessions
+        session.execute(insert(InvoiceLine), [dict(
+            invoice_id=invoice.id, transaction_id=s.transaction_id, station_id=s.station_id,
+            started_at=s.started_at, stopped_at=s.stopped_at, energy_kwh=s.energy_kwh,
+            cost_centre=codes.get(s.cost_centre_id) if s.cost_centre_id else None,
+            net=s.net, vat=s.vat, total=s.total) for s in sessions])
     # In the issuing transaction: the webhook is sent if and only if the invoice exists.
     webhooks.emit(session, "invoice.issued", {
         "invoice_id": invoice.id, "number": invoice.number,
