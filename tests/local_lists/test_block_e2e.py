@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from chargegrid.runtime import Runtime
-from chargegrid.services import local_lists
+from chargegrid.services import id_tokens, local_lists
 from chargegrid.simulator import SimulatedStation
 from chargegrid.simulator.adapter_base import AdapterBase
 from chargegrid.store.models import CommandRecord, LocalListPending
@@ -177,3 +177,24 @@ async def test_block_v201_authorize_transaction_event_and_list(
     finally:
         await sim.stop()
         await raw.ws.close()
+
+
+async def test_block_outside_the_server_reaches_lists_by_the_sweep(
+        runtime: Runtime, ocpp_url: str, app: FastAPI) -> None:
+    """The CLI (`chargegrid token block`) or an import writes from another process: no push
+    follows its commit, the server's sweep finds the queued change."""
+    seed(runtime, station_ids=("SIM3",), tokens={"LOST": "Accepted", "KEEP": "Accepted"})
+    _enable(runtime, "SIM3")
+    sim = _station("SIM3", ocpp_url)
+    await sim.start()
+    try:
+        await _wait(lambda: set(sim.core.auth.entries) == {"KEEP", "LOST"}, "full list")
+        await _wait(lambda: _version(runtime, "SIM3") == 1, "version 1")
+        with runtime.sessions() as s:
+            id_tokens.update(s, token="LOST", status="Blocked", now=runtime.clock.now())
+            s.commit()
+        await _wait(lambda: "LOST" not in sim.core.auth.entries, "removal by the sweep")
+        await _wait(lambda: _version(runtime, "SIM3") == 2, "version 2")
+        assert _pending(runtime) == 0
+    finally:
+        await sim.stop()

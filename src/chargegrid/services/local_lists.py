@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from chargegrid.bus.events import Event, StationConnected
@@ -214,12 +214,18 @@ def _managed(session: Session, *, station_id: str) -> bool:
     return state is not None and state.enabled
 
 
-def stations_with_pending(session: Session) -> list[str]:
-    """Enrolled stations that have changes waiting."""
-    return list(session.scalars(
-        select(LocalListPending.station_id).distinct()
-        .join(LocalListState, LocalListState.station_id == LocalListPending.station_id)
-        .where(LocalListState.enabled.is_(True)).order_by(LocalListPending.station_id)))
+def stations_with_pending(session: Session, *, fresh_only: bool = False) -> list[str]:
+    """Enrolled stations that have changes waiting. `fresh_only`: leave out stations whose
+    last attempt failed and that got nothing new since (they are retried on reconnect, not
+    hammered by the sweep)."""
+    query = (select(LocalListPending.station_id).distinct()
+             .join(LocalListState, LocalListState.station_id == LocalListPending.station_id)
+             .where(LocalListState.enabled.is_(True)))
+    if fresh_only:
+        query = query.where(or_(LocalListState.attempted_at.is_(None),
+                                LocalListState.last_outcome == "accepted",
+                                LocalListPending.queued_at > LocalListState.attempted_at))
+    return list(session.scalars(query.order_by(LocalListPending.station_id)))
 
 
 def _as_entry(row: LocalListHeld) -> LocalListEntry:
@@ -242,18 +248,21 @@ class LocalListSync:
     """Brings stations' lists up to date through the command path.
 
     One per runtime: `attach(bus)` makes every (re)connection trigger a sync after
-    `connect_delay_s` (time for the BootNotification), and `push_pending()` is what a
-    change (a blocked card) calls once its transaction is committed."""
+    `connect_delay_s` (time for the BootNotification) and starts the sweep that finds
+    changes made by other processes; `push_pending()` is what a change in this process
+    (a blocked card) calls once its transaction is committed."""
 
     def __init__(self, *, sessions: sessionmaker[Session], commands: Any, clock: Clock,
                  is_connected: Callable[[str], bool], writer: BatchWriter | None = None,
-                 connect_delay_s: float = 0.5) -> None:
+                 connect_delay_s: float = 0.5, sweep_period_s: float = 2.0) -> None:
         self._sessions = sessions
         self._writer = writer
         self._commands = commands
         self._clock = clock
         self._is_connected = is_connected
         self._connect_delay = connect_delay_s
+        self._sweep_period = sweep_period_s
+        self._sweeping = False
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -265,6 +274,31 @@ class LocalListSync:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, StationConnected):
             self._spawn(self._after_connect(event.station_id))
+            self._start_sweep()
+
+    def _start_sweep(self) -> None:
+        """Changes made outside this process (the CLI, another node) are found by a sweep
+        every `sweep_period_s` while the writer runs; it ends with the writer."""
+        if self._sweeping or self._writer is None or not self._writer.running:
+            return
+        self._sweeping = True
+        self._spawn(self._sweep())
+
+    async def _sweep(self) -> None:
+        tick, waited = 0.1, 0.0
+        try:
+            while self._writer is not None and self._writer.running:
+                await asyncio.sleep(tick)
+                waited += tick
+                if waited < self._sweep_period:
+                    continue
+                waited = 0.0
+                try:
+                    await self.push_pending(fresh_only=True)
+                except Exception:  # a failing sweep must not stop the next one
+                    log.exception("local-list sweep failed")
+        finally:
+            self._sweeping = False
 
     async def _after_connect(self, station_id: str) -> None:
         await asyncio.sleep(self._connect_delay)
@@ -275,9 +309,10 @@ class LocalListSync:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def push_pending(self) -> dict[str, str]:
+    async def push_pending(self, *, fresh_only: bool = False) -> dict[str, str]:
         """Sync every connected enrolled station with pending changes, concurrently."""
-        ids = [s for s in await self._db(stations_with_pending) if self._is_connected(s)]
+        waiting = await self._db(partial(stations_with_pending, fresh_only=fresh_only))
+        ids = [s for s in waiting if self._is_connected(s)]
         outcomes = await asyncio.gather(*(self.sync(s) for s in ids))
         return dict(zip(ids, outcomes, strict=True))
 
