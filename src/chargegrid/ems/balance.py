@@ -89,7 +89,12 @@ class _Point:
         self.log = [(i, m)]
         u = pr.unbalance
         assert u is not None
-        if all(load[c] <= cap[c] + TOL for c in cons) or self._relieve(i):
+        fits = True
+        for c in cons:
+            if load[c] > cap[c] + TOL:
+                fits = False
+                break
+        if fits or self._relieve(i):
             if max(e) - min(e) <= u + TOL or self._rebalance():
                 return True
         for j, delta in reversed(self.log):
@@ -220,13 +225,14 @@ class _Bound:
     def add(self, i: int, sign: float) -> None:
         pr = self.pr
         node = pr.cons[i][0] // 3
+        low, high = sign * pr.lo[i], sign * pr.hi[i]
         for t, role in self.roles[pr.phases[i]]:
             if role == 0:
-                self.low_q[t] += sign * pr.lo[i]
+                self.low_q[t] += low
             elif role == 1:
-                self.own_hi[t][node] += sign * pr.hi[i]
+                self.own_hi[t][node] += high
             else:
-                self.own_fixed[t][node] += sign * pr.lo[i]
+                self.own_fixed[t][node] += low
 
     def cannot_balance(self, first: tuple[int, int] | None) -> bool:
         """Proof that no point within the boxes meets the fuses and the unbalance limit.
@@ -267,11 +273,17 @@ def admit_balanced(problem: Problem) -> Admission:
     chosen: list[int] = []
     min_load = [0.0] * len(problem.cap)
     lp_checks = 0
+    cap, cons, lo, wants = problem.cap, problem.cons, problem.lo, problem.wants
     for i in problem.order:
-        if not problem.wants[i]:
+        if not wants[i]:
             continue
-        m = problem.lo[i]
-        if any(min_load[c] + m > problem.cap[c] + TOL for c in problem.cons[i]):
+        m = lo[i]
+        fits = True
+        for c in cons[i]:
+            if min_load[c] + m > cap[c] + TOL:
+                fits = False
+                break
+        if not fits:
             continue
         ok = point.try_add(i)
         if not ok:
@@ -288,6 +300,6 @@ def admit_balanced(problem: Problem) -> Admission:
             admitted[i] = True
             chosen.append(i)
             bound.add(i, 1.0)
-            for c in problem.cons[i]:
+            for c in cons[i]:
                 min_load[c] += m
     return Admission(admitted, lp_checks)
