@@ -3,18 +3,17 @@ actually charging (from the EVSE's status history), and their price when one exi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from chargegrid.reports.filters import ReportFilter, ReportScope
 from chargegrid.reports.intervals import CHARGING, overlap_seconds
 from chargegrid.reports.revenue import prices_for
 from chargegrid.reports.schemas import SessionRow
-from chargegrid.reports.timelines import evse_spans
+from chargegrid.reports.timelines import Timelines, evse_spans, load_timelines
 from chargegrid.store.models import (
     IdToken,
     Station,
@@ -59,13 +58,24 @@ def _scope_where(scope: ReportScope) -> ColumnElement[bool]:
     return by_org
 
 
-def session_query(f: ReportFilter) -> Select[Transaction, Station, int | None]:
-    """Sessions started in [start, end) at selected stations, by selected people.
+SessionRecord = Row[int, str, int, str | None, str, datetime, datetime | None, int | None,
+                    float | None, int | None, int, int | None]
+
+
+def session_query(f: ReportFilter) -> Select[int, str, int, str | None, str, datetime,
+                                             datetime | None, int | None, float | None,
+                                             int | None, int, int | None]:
+    """Sessions started in [start, end) at selected stations, by selected people (plain
+    columns, not ORM objects: a month of a large site is tens of thousands of rows).
 
     The user of a session is the owner of its id token (`id_tokens.user_id`); groups and
     cost centres are reached through the user's group memberships."""
     user_id = IdToken.user_id
-    query = (select(Transaction, Station, user_id)
+    query = (select(Transaction.id, Transaction.station_id, Transaction.evse_id,
+                    Transaction.id_tag, Transaction.state, Transaction.started_at,
+                    Transaction.stopped_at, Transaction.energy_wh,
+                    Transaction.meter_values_energy_wh, Station.site_id,
+                    Station.organisation_id, user_id)
              .join(Station, Station.id == Transaction.station_id)
              .outerjoin(IdToken, IdToken.token == Transaction.id_tag)
              .where(Transaction.started_at >= f.start, Transaction.started_at < f.end,
@@ -86,35 +96,47 @@ def session_query(f: ReportFilter) -> Select[Transaction, Station, int | None]:
     return query.order_by(Transaction.started_at, Transaction.id)
 
 
-def session_rows(session: Session, f: ReportFilter, *, now: datetime) -> list[SessionRow]:
-    """Every selected session as a row, oldest first. Active sessions count up to `now`."""
-    found = [(tx, station, uid) for tx, station, uid in session.execute(session_query(f))]
-    if not found:
+def select_sessions(session: Session, f: ReportFilter) -> list[SessionRecord]:
+    """The selected sessions as plain rows, oldest first."""
+    return list(session.execute(session_query(f)))
+
+
+def horizon(records: list[SessionRecord], *, now: datetime) -> datetime | None:
+    """The latest moment any of the sessions covers (active ones run until `now`)."""
+    ends = [r.stopped_at or max(now, r.started_at) for r in records]
+    return max(ends) if ends else None
+
+
+def session_rows(session: Session, f: ReportFilter, *, now: datetime,
+                 records: list[SessionRecord] | None = None,
+                 timelines: Timelines | None = None) -> list[SessionRow]:
+    """Every selected session as a row, oldest first. Active sessions count up to `now`.
+    `records` and `timelines` may be passed by a caller that already loaded them."""
+    records = select_sessions(session, f) if records is None else records
+    if not records:
         return []
-    horizon_end = max((tx.stopped_at or now) for tx, _, _ in found)
-    charging = evse_spans(session, station_ids={tx.station_id for tx, _, _ in found},
-                          start=f.start, end=max(horizon_end, f.start), states=CHARGING)
-    prices = prices_for(session, [tx.id for tx, _, _ in found])
+    if timelines is None:
+        timelines = load_timelines(session, station_ids={r.station_id for r in records},
+                                   start=f.start, end=horizon(records, now=now) or f.start)
+    charging = evse_spans(timelines, states=CHARGING, start=f.start,
+                          end=horizon(records, now=now) or f.start)
+    prices = prices_for(session, [r.id for r in records])
     rows = []
-    for tx, station, uid in found:
-        until = tx.stopped_at or max(now, tx.started_at)
-        price = prices.get(tx.id)
-        rows.append(SessionRow(
-            transaction_id=tx.id, station_id=tx.station_id, site_id=station.site_id,
-            organisation_id=station.organisation_id, evse_id=tx.evse_id, id_tag=tx.id_tag,
-            user_id=uid, state=tx.state, started_at=tx.started_at, stopped_at=tx.stopped_at,
-            energy_kwh=kwh(tx.energy_wh if tx.energy_wh is not None
-                           else tx.meter_values_energy_wh),
-            plugged_hours=hours((until - tx.started_at).total_seconds()),
+    for r in records:
+        until = r.stopped_at or max(now, r.started_at)
+        price = prices.get(r.id)
+        # Values come typed from the database: construct without re-validating each row.
+        rows.append(SessionRow.model_construct(
+            transaction_id=r.id, station_id=r.station_id, site_id=r.site_id,
+            organisation_id=r.organisation_id, evse_id=r.evse_id, id_tag=r.id_tag,
+            user_id=r.user_id, state=r.state, started_at=r.started_at, stopped_at=r.stopped_at,
+            energy_kwh=kwh(r.energy_wh if r.energy_wh is not None
+                           else r.meter_values_energy_wh),
+            plugged_hours=hours((until - r.started_at).total_seconds()),
             charging_hours=hours(overlap_seconds(
-                charging.get((tx.station_id, tx.evse_id), []), tx.started_at, until)),
+                charging.get((r.station_id, r.evse_id), []), r.started_at, until)),
             currency=price.currency if price else None,
             revenue_net=price.net if price else None,
             revenue_vat=price.vat if price else None,
             revenue_total=price.total if price else None))
     return rows
-
-
-def iter_rows(session: Session, f: ReportFilter, *, now: datetime) -> Iterator[SessionRow]:
-    """The rows one by one (the CSV writer streams from this)."""
-    yield from session_rows(session, f, now=now)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from chargegrid.reports.filters import ReportFilter
@@ -21,8 +22,14 @@ from chargegrid.reports.schemas import (
     Summary,
     Totals,
 )
-from chargegrid.reports.sessions import hours, session_rows, station_where
-from chargegrid.reports.timelines import evse_spans
+from chargegrid.reports.sessions import (
+    horizon,
+    hours,
+    select_sessions,
+    session_rows,
+    station_where,
+)
+from chargegrid.reports.timelines import Timelines, evse_spans, load_timelines
 from chargegrid.store.models import Connector, Evse, Station
 
 PCT = Decimal("0.1")
@@ -50,8 +57,20 @@ def sessions_report(session: Session, f: ReportFilter, *, now: datetime) -> Sess
 def build_summary(session: Session, f: ReportFilter, *, now: datetime,
                   rows: list[SessionRow] | None = None) -> Summary:
     """Everything aggregated; `rows` may be passed when the caller already has them."""
-    rows = session_rows(session, f, now=now) if rows is None else rows
-    stations = _station_lines(session, f, rows, now=now)
+    records = select_sessions(session, f)
+    stations_in_scope = session.execute(
+        select(Station.id, Station.site_id).where(station_where(f)).order_by(Station.id)).all()
+    if f.narrows_by_person or f.scope.own_user_id is not None:
+        used = {r.station_id for r in records}
+        stations_in_scope = [s for s in stations_in_scope if s.id in used]
+    # One read of the status history serves both the sessions' charging time and occupancy.
+    until = max(horizon(records, now=now) or f.start, min(f.end, now), f.start)
+    timelines = load_timelines(
+        session, station_ids={r.station_id for r in records} | {s.id for s in stations_in_scope},
+        start=f.start, end=until)
+    if rows is None:
+        rows = session_rows(session, f, now=now, records=records, timelines=timelines)
+    stations = _station_lines(session, f, rows, stations_in_scope, timelines, now=now)
     elapsed_evse_s = sum(float(s.evses) for s in stations) * _elapsed_s(f, now)
     occupied_s = sum(float(s.occupied_hours) * 3600 for s in stations)
     totals = Totals(
@@ -109,23 +128,22 @@ def _energy_per_day(f: ReportFilter, rows: list[SessionRow]) -> list[DayEnergy]:
     return list(days.values())
 
 
-def _station_lines(session: Session, f: ReportFilter, rows: list[SessionRow], *,
+def _station_lines(session: Session, f: ReportFilter, rows: list[SessionRow],
+                   stations: Sequence[Row[str, int | None]], timelines: Timelines, *,
                    now: datetime) -> list[StationLine]:
     """Stations of the selected places; with person filters, only those used by them."""
-    stations = session.execute(select(Station.id, Station.site_id).where(station_where(f))
-                               .order_by(Station.id)).all()
-    if f.narrows_by_person or f.scope.own_user_id is not None:
-        used = {r.station_id for r in rows}
-        stations = [s for s in stations if s.id in used]
     ids = [s.id for s in stations]
     end = min(f.end, now) if now > f.start else f.start
-    occupied = evse_spans(session, station_ids=ids, start=f.start, end=end, states=OCCUPIED)
-    charging = evse_spans(session, station_ids=ids, start=f.start, end=end, states=CHARGING)
+    occupied = evse_spans(timelines, states=OCCUPIED, start=f.start, end=end)
+    charging = evse_spans(timelines, states=CHARGING, start=f.start, end=end)
     evses = _evse_ids(session, ids)
+    evses_known_for = set(ids)
     occupied_s: defaultdict[str, float] = defaultdict(float)
     charging_s: defaultdict[str, float] = defaultdict(float)
     for spans, into in ((occupied, occupied_s), (charging, charging_s)):
         for (station_id, evse_id), station_spans in spans.items():
+            if station_id not in evses_known_for:
+                continue
             evses[station_id].add(evse_id)
             into[station_id] += seconds(station_spans)
     per_station: dict[str, list[SessionRow]] = defaultdict(list)
