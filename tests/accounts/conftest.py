@@ -34,6 +34,7 @@ class World:
 
     org_a: int
     org_b: int
+    org_c: int  # an installer company; A granted it "installer" on A's site
     params: dict[str, str]
     markers: list[str]
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -60,9 +61,10 @@ def world(runtime: Runtime) -> World:
         site = sites.import_scenario(s, name="A-site-name", raw=SCENARIO, now=now)
         org_b = organisations.create(s, name="B-operator", parent_id=None, now=now)
         org_c = organisations.create(s, name="C-installers", parent_id=None, now=now)
-        world = World(org_a=1, org_b=org_b.id, params={}, markers=[])
+        world = World(org_a=1, org_b=org_b.id, org_c=org_c.id, params={}, markers=[])
         _users_and_tokens(s, world, "a", 1, now)
         _users_and_tokens(s, world, "b", org_b.id, now)
+        _users_and_tokens(s, world, "c", org_c.id, now)
         driver_a = world.user_ids[("a", "driver")]
         token = id_tokens.create(s, token="ATOKEN1", now=now, organisation_id=1,
                                  user_id=driver_a)

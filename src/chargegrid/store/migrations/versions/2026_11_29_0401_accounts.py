@@ -56,23 +56,34 @@ def upgrade() -> None:
         op.execute("SELECT setval(pg_get_serial_sequence('organisations', 'id'), "
                    "(SELECT max(id) FROM organisations))")
 
+    sqlite = op.get_bind().dialect.name == "sqlite"
     for table in SCOPED_TABLES:
-        # server_default backfills existing rows with organisation 1; dropped right after so
-        # new rows must name their organisation (the ORM model supplies 1 for old callers).
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("organisation_id", sa.Integer(), nullable=False,
+        # The server default backfills existing rows with organisation 1.
+        if sqlite:
+            # Never a batch (copy-and-move) here: with foreign keys on, dropping the old
+            # users/stations/sites table would cascade to api_tokens, transactions, meter
+            # values... SQLite cannot ADD COLUMN with a non-NULL REFERENCES default, so
+            # there the column is a plain NOT NULL DEFAULT 1 column (indexed, no FK).
+            op.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN organisation_id INTEGER "
+                               "NOT NULL DEFAULT 1"))
+            op.create_index(op.f(f"ix_{table}_organisation_id"), table, ["organisation_id"])
+            continue
+        op.add_column(table, sa.Column("organisation_id", sa.Integer(), nullable=False,
                                        server_default="1"))
-            batch.create_foreign_key(op.f(f"fk_{table}_organisation_id_organisations"),
-                                     "organisations", ["organisation_id"], ["id"])
-            batch.create_index(op.f(f"ix_{table}_organisation_id"), ["organisation_id"])
-        with op.batch_alter_table(table) as batch:
-            batch.alter_column("organisation_id", server_default=None,
-                               existing_type=sa.Integer(), existing_nullable=False)
+        op.create_foreign_key(op.f(f"fk_{table}_organisation_id_organisations"), table,
+                              "organisations", ["organisation_id"], ["id"])
+        op.create_index(op.f(f"ix_{table}_organisation_id"), table, ["organisation_id"])
+        # New rows must name their organisation (the ORM model supplies 1 for old callers).
+        op.alter_column(table, "organisation_id", server_default=None,
+                        existing_type=sa.Integer(), existing_nullable=False)
 
-    with op.batch_alter_table("id_tokens") as batch:
-        batch.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key(op.f("fk_id_tokens_user_id_users"), "users", ["user_id"],
-                                 ["id"], ondelete="SET NULL")
+    if sqlite:
+        op.execute(sa.text("ALTER TABLE id_tokens ADD COLUMN user_id INTEGER "
+                           "REFERENCES users (id) ON DELETE SET NULL"))
+    else:
+        op.add_column("id_tokens", sa.Column("user_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_id_tokens_user_id_users"), "id_tokens", "users",
+                              ["user_id"], ["id"], ondelete="SET NULL")
 
     for table in ("users", "api_tokens"):
         op.execute(sa.text(f"UPDATE {table} SET role = 'operator_admin' WHERE role = 'admin'"))
@@ -203,13 +214,21 @@ def downgrade() -> None:
         op.drop_table(table)
     for table in ("users", "api_tokens"):
         op.execute(sa.text(f"UPDATE {table} SET role = 'admin' WHERE role = 'operator_admin'"))
-    with op.batch_alter_table("id_tokens") as batch:
-        batch.drop_constraint(op.f("fk_id_tokens_user_id_users"), type_="foreignkey")
-        batch.drop_column("user_id")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        # id_tokens has no children, so copy-and-move is safe for it (and needed: SQLite
+        # cannot drop a column that carries a foreign key).
+        with op.batch_alter_table("id_tokens") as batch:
+            batch.drop_column("user_id")
+    else:
+        op.drop_constraint(op.f("fk_id_tokens_user_id_users"), "id_tokens",
+                           type_="foreignkey")
+        op.drop_column("id_tokens", "user_id")
     for table in SCOPED_TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_index(op.f(f"ix_{table}_organisation_id"))
-            batch.drop_constraint(op.f(f"fk_{table}_organisation_id_organisations"),
-                                  type_="foreignkey")
-            batch.drop_column("organisation_id")
+        op.drop_index(op.f(f"ix_{table}_organisation_id"), table_name=table)
+        if not sqlite:
+            op.drop_constraint(op.f(f"fk_{table}_organisation_id_organisations"), table,
+                               type_="foreignkey")
+        # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35), never a table copy.
+        op.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN organisation_id"))
     op.drop_table("organisations")
