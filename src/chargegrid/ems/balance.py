@@ -194,8 +194,13 @@ PAIRS = tuple((q, p) for q in range(3) for p in range(3) if q != p)
 
 
 def _roles(ph: tuple[int, ...]) -> list[tuple[int, int]]:
-    """(pair index, role) for a phase set: 0 = on q not p, 1 = on p not q, 2 = on both."""
-    out = []
+    """(pair index, role) for a phase set: 0 = on q not p, 1 = on p not q, 2 = on both.
+
+    3-phase vehicles are on both phases of every pair: `_Bound` keeps them in one array.
+    """
+    out: list[tuple[int, int]] = []
+    if len(ph) == 3:
+        return out
     for t, (q, p) in enumerate(PAIRS):
         if q in ph and p not in ph:
             out.append((t, 0))
@@ -220,12 +225,16 @@ class _Bound:
         self.low_q = [0.0] * 6
         self.own_hi = [[0.0] * nodes for _ in range(6)]
         self.own_fixed = [[0.0] * nodes for _ in range(6)]
+        self.own_fixed3 = [0.0] * nodes
         self.roles = {ph: _roles(ph) for ph in set(problem.phases)}
 
     def add(self, i: int, sign: float) -> None:
         pr = self.pr
         node = pr.cons[i][0] // 3
         low, high = sign * pr.lo[i], sign * pr.hi[i]
+        if len(pr.phases[i]) == 3:
+            self.own_fixed3[node] += low
+            return
         for t, role in self.roles[pr.phases[i]]:
             if role == 0:
                 self.low_q[t] += low
@@ -251,7 +260,7 @@ class _Bound:
                 continue
             p = PAIRS[t][1]
             best = list(self.own_hi[t])
-            fixed = list(self.own_fixed[t])
+            fixed = [a + b for a, b in zip(self.own_fixed[t], self.own_fixed3, strict=True)]
             for k in self.order:              # children before parents
                 if best[k] > cap[3 * k + p] - fixed[k]:
                     best[k] = cap[3 * k + p] - fixed[k]
@@ -268,7 +277,7 @@ def admit_balanced(problem: Problem) -> Admission:
     from chargegrid.ems.lp_reference import feasible_point
 
     point = _Point(problem)
-    bound = _Bound(problem)
+    bound: _Bound | None = None      # built on the first greedy failure, then kept up
     admitted = [False] * problem.n
     chosen: list[int] = []
     min_load = [0.0] * len(problem.cap)
@@ -287,6 +296,10 @@ def admit_balanced(problem: Problem) -> Admission:
             continue
         ok = point.try_add(i)
         if not ok:
+            if bound is None:
+                bound = _Bound(problem)
+                for j in chosen:
+                    bound.add(j, 1.0)
             bound.add(i, 1.0)
             rejected = bound.cannot_balance(point.stuck)
             bound.add(i, -1.0)
@@ -299,7 +312,8 @@ def admit_balanced(problem: Problem) -> Admission:
         if ok:
             admitted[i] = True
             chosen.append(i)
-            bound.add(i, 1.0)
+            if bound is not None:
+                bound.add(i, 1.0)
             for c in cons[i]:
                 min_load[c] += m
     return Admission(admitted, lp_checks)
