@@ -41,3 +41,20 @@ def test_verify_refuses(header: str, body: bytes, now: int, why: str) -> None:
 def test_secrets_are_fresh_and_long() -> None:
     a, b = new_secret(), new_secret()
     assert a != b and a.startswith("whsec_") and len(a) >= 40
+
+
+def test_the_receiver_snippet_in_the_docs_verifies_our_signatures() -> None:
+    import time
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)
+    check = namespace["verify"]
+    now = int(time.time())
+    header = header_value(SECRET, now, BODY)
+    assert check(SECRET, header, BODY) is True  # type: ignore[operator]
+    assert check(SECRET, header, BODY + b"x") is False  # type: ignore[operator]
+    assert check("wrong_secret_0123456", header, BODY) is False  # type: ignore[operator]
+    assert check(SECRET, header_value(SECRET, now - 1000, BODY), BODY) is False  # type: ignore[operator]
