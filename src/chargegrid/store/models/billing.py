@@ -189,7 +189,8 @@ class StatementItem(Base):
     per statement kind, which is what makes a billing run idempotent."""
 
     __tablename__ = "statement_items"
-    __table_args__ = (UniqueConstraint("kind", "transaction_id"),)
+    # Transaction first: the index also serves "is this session billed?" joins.
+    __table_args__ = (UniqueConstraint("transaction_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), index=True)

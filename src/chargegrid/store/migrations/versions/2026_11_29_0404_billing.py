@@ -170,7 +170,8 @@ def upgrade() -> None:
         _fk("statement_items", "statement_id", "statements"),
         _fk("statement_items", "transaction_id", "transactions"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statement_items")),
-        sa.UniqueConstraint("kind", "transaction_id", name=op.f("uq_statement_items_kind")),
+        sa.UniqueConstraint("transaction_id", "kind",
+                            name=op.f("uq_statement_items_transaction_id")),
     )
     op.create_index(op.f("ix_statement_items_statement_id"), "statement_items",
                     ["statement_id"])
