@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from chargegrid.domain.permissions import (
     Role,
     Scope,
     grant_allows,
+    markdown_table,
     matrix,
     scope_for,
 )
@@ -121,3 +123,9 @@ async def test_role_matrix_over_http(app: FastAPI, http: httpx.AsyncClient,
             if (allowed and status == 403) or (not allowed and status != 403):
                 failures.append(f"{role} {method} {url} ({resource}.{action}): {status}")
     assert not failures, "\n".join(failures)
+
+
+def test_docs_roles_table_is_the_code() -> None:
+    """docs/accounts.md carries the table generated from PERMISSIONS, unedited."""
+    docs = (Path(__file__).parents[2] / "docs" / "accounts.md").read_text(encoding="utf-8")
+    assert markdown_table() in docs

@@ -151,3 +151,26 @@ def matrix() -> list[tuple[Role, Resource, Action, Scope | None]]:
     print and the matrix test walks."""
     return [(role, res, act, scope_for(role, res, act))
             for role in Role for res in Resource for act in Action]
+
+
+_LETTER = {Action.READ: "R", Action.CREATE: "C", Action.UPDATE: "U", Action.DELETE: "D",
+           Action.EXECUTE: "X", Action.EXPORT: "E"}
+_SCOPE_NOTE = {Scope.ORGANISATION: "", Scope.SITES: " (granted sites)", Scope.OWN: " (own)"}
+
+
+def markdown_table() -> str:
+    """The roles table of docs/accounts.md, generated from `PERMISSIONS` (a test keeps the
+    document equal to it). Letters: R read, C create, U update, D delete, X execute remote
+    action, E export; no note = the organisation and its subsidiaries."""
+    lines = ["| resource | " + " | ".join(role.value for role in Role) + " |",
+             "|---" * (len(Role) + 1) + "|"]
+    for res in Resource:
+        cells = []
+        for role in Role:
+            granted = [(act, scope_for(role, res, act)) for act in Action]
+            letters = "".join(_LETTER[a] for a, s in granted if s is not None)
+            scopes = {s for _, s in granted if s is not None}
+            note = "".join(_SCOPE_NOTE[s] for s in sorted(scopes, reverse=True))
+            cells.append(letters + note if letters else "–")
+        lines.append(f"| {res.value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
-"""Users and API tokens: enough for token-authenticated administration now, shaped for the
-role model that comes with the accounts issue."""
+"""Users and API tokens: creation, issue, bearer authentication. A token carries the
+organisation and role it acts with; what a role may do is `domain.permissions`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chargegrid.domain.permissions import Role
 from chargegrid.errors import AuthenticationError, ConflictError, InvalidInputError
 from chargegrid.services.secrets import hash_password, new_token, token_digest
 from chargegrid.store.models import ApiToken, User
 from chargegrid.store.models.organisations import DEFAULT_ORGANISATION_ID
 
-ROLES = ("operator_admin", "site_manager", "installer", "accountant", "driver", "read_only")
+# The roles and what they may do are defined once, in domain.permissions.
+ROLES = tuple(role.value for role in Role)
 # Names from before the role model, still accepted on input (CLI scripts, old tokens).
 ROLE_ALIASES = {"admin": "operator_admin"}
 
