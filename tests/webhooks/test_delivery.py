@@ -168,3 +168,25 @@ async def test_ocpp_session_start_and_stop_become_signed_events(runtime: Runtime
         7500, 1500, "Local", 1)
     assert by_type["session.started"].json["data"]["meter_start_wh"] == 1000
     assert json.loads(by_type["session.started"].body)["id"] != data.get("id")
+
+
+async def test_session_events_reach_the_stations_organisation_and_its_parents(
+        runtime: Runtime) -> None:
+    from chargegrid.store.models import Organisation
+
+    now = runtime.clock.now()
+    with runtime.sessions() as s:
+        child = Organisation(name="Subsidiary", parent_id=1, created_at=now)
+        other = Organisation(name="Unrelated", created_at=now)
+        s.add_all([child, other])
+        s.flush()
+        targets = {}
+        for name, org in (("parent", 1), ("child", child.id), ("other", other.id),
+                          ("everyone", None)):
+            targets[name] = endpoints.create(s, url=f"https://{name}.example.org/h",
+                                             event_types=["session.stopped"], now=now,
+                                             organisation_id=org).id
+        emit(s, "session.stopped", {"transaction_id": 1}, now=now, organisation_id=child.id)
+        s.commit()
+    got = {d.endpoint_id for d in _deliveries(runtime)}
+    assert got == {targets["parent"], targets["child"], targets["everyone"]}

@@ -89,3 +89,34 @@ async def test_readers_and_anonymous_callers_are_refused(
     created = await reader.post(f"{BASE}/endpoints", json={
         "url": "https://example.org/x", "event_types": ["invoice.issued"]})
     assert created.status_code == 403
+
+
+async def test_another_organisations_admin_cannot_see_our_endpoints(
+        client: httpx.AsyncClient, runtime: Runtime) -> None:
+    from fastapi import FastAPI
+
+    from chargegrid.api.app import create_app
+    from chargegrid.services import accounts
+    from chargegrid.store.models import Organisation
+    from tests.api.conftest import bearer
+
+    ours = (await client.post(f"{BASE}/endpoints", json={
+        "url": "https://erp.example.org/hooks", "event_types": ["invoice.issued"]})).json()
+    now = runtime.clock.now()
+    with runtime.sessions() as s:
+        org = Organisation(name="Elsewhere", created_at=now)
+        s.add(org)
+        s.flush()
+        user = accounts.create_user(s, email="admin@elsewhere.org", now=now,
+                                    organisation_id=org.id)
+        _, clear = accounts.issue_token(s, user=user, name="t", now=now)
+        s.commit()
+    app: FastAPI = create_app(runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://test", headers=bearer(clear)) as theirs:
+        assert (await theirs.get(f"{BASE}/endpoints")).json() == []
+        for method, path in (("GET", ""), ("PATCH", ""), ("DELETE", ""), ("POST", "/ping"),
+                             ("GET", "/deliveries")):
+            answer = await theirs.request(method, f"{BASE}/endpoints/{ours['id']}{path}",
+                                          json={} if method == "PATCH" else None)
+            assert answer.status_code == 404, (method, path, answer.text)

@@ -56,7 +56,7 @@ def get_or_raise(session: Session, *, endpoint_id: int,
     """One endpoint; another organisation's endpoint is reported as not found."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or (organisation_id is not None
-                            and endpoint.organisation_id not in (None, organisation_id)):
+                            and endpoint.organisation_id != organisation_id):
         raise NotFoundError(f"webhook endpoint {endpoint_id} not found")
     return endpoint
 

@@ -15,15 +15,29 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chargegrid.errors import InvalidInputError
-from chargegrid.store.models import WebhookDelivery, WebhookEndpoint
+from chargegrid.store.models import Organisation, WebhookDelivery, WebhookEndpoint
 from chargegrid.webhooks.events import EVENT_TYPES, PING, envelope
+
+
+def with_parents(session: Session, organisation_id: int) -> list[int]:
+    """The organisation and its parents up the chain: a group's endpoint hears about its
+    subsidiaries' sessions (the chain is short; a cycle stops at the first repeat)."""
+    chain = [organisation_id]
+    while len(chain) < 32:
+        parent = session.scalar(select(Organisation.parent_id)
+                                .where(Organisation.id == chain[-1]))
+        if parent is None or parent in chain:
+            break
+        chain.append(parent)
+    return chain
 
 
 def emit(session: Session, event_type: str, payload: dict[str, Any], *,
          now: datetime | None = None, organisation_id: int | None = None,
          endpoint_id: int | None = None) -> str:
     """Queue `event_type` with `payload` (its `data`) for every endpoint subscribed to it
-    (and, when `organisation_id` is given, belonging to that organisation or to none);
+    (and, when `organisation_id` is given, belonging to that organisation, to one of its
+    parents, or to none);
     returns the event id receivers see. Nothing is sent here."""
     if event_type not in EVENT_TYPES and event_type != PING:
         raise InvalidInputError(f"event_type: unknown webhook event {event_type!r}")
@@ -34,8 +48,9 @@ def emit(session: Session, event_type: str, payload: dict[str, Any], *,
     if endpoint_id is not None:
         query = query.where(WebhookEndpoint.id == endpoint_id)
     if organisation_id is not None:
-        query = query.where(or_(WebhookEndpoint.organisation_id.is_(None),
-                                WebhookEndpoint.organisation_id == organisation_id))
+        query = query.where(or_(
+            WebhookEndpoint.organisation_id.is_(None),
+            WebhookEndpoint.organisation_id.in_(with_parents(session, organisation_id))))
     for endpoint in session.scalars(query.order_by(WebhookEndpoint.id)):
         # The event list is JSON (portable across backends), so it is matched here.
         if event_type != PING and event_type not in endpoint.event_types:

@@ -1,8 +1,8 @@
 """Webhook endpoints: register receivers, send a test ping, read the delivery log.
 
 Thin over `chargegrid.webhooks`: the secret is returned when an endpoint is created or its
-secret rotated, never again. Endpoints are scoped to the caller's organisation when the
-caller has one.
+secret rotated, never again. Endpoints belong to the caller's organisation; another
+organisation's endpoint is "not found".
 """
 
 from __future__ import annotations
@@ -35,10 +35,9 @@ EndpointIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 DeliveryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def caller_organisation(principal: Principal) -> int | None:
-    """The caller's organisation, once principals carry one (accounts model)."""
-    value = getattr(principal, "organisation_id", None)
-    return value if isinstance(value, int) else None
+def caller_organisation(principal: Principal) -> int:
+    """Endpoints belong to the organisation the caller's token acts in."""
+    return principal.organisation_id
 
 
 @router.get("/endpoints", response_model=list[WebhookEndpointRead])
