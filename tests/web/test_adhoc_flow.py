@@ -75,6 +75,19 @@ def row_of(runtime: Runtime, token: str) -> AdhocSession:
         return row
 
 
+async def settled(runtime: Runtime, token: str, timeout: float = 10.0) -> AdhocSession:
+    """The row once the provider has been told (capture or release follows the commit of
+    "finished"/"failed" by a moment, possibly in the bus subscriber's task)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        row = row_of(runtime, token)
+        if row.payment_status in ("captured", "cancelled", "capture_failed", "release_failed"):
+            return row
+        assert loop.time() < deadline, (row.state, row.payment_status)
+        await asyncio.sleep(0.05)
+
+
 async def test_connector_page_shows_price_and_availability(
         station: SimulatedStation, browser_client: httpx.AsyncClient) -> None:
     r = await browser_client.get(f"/c/{STATION}/1")
@@ -105,7 +118,8 @@ async def test_paid_session_charges_stops_and_captures_the_final_price(
     done = await until(browser_client, token, lambda d: d["state"] == "finished")
 
     receipt = (await browser_client.get(f"/s/{token}/receipt.json")).json()
-    row = row_of(runtime, token)
+    row = await settled(runtime, token)
+    assert row.payment_status == "captured"
     with runtime.sessions() as s:
         tx = adhoc.transaction_of(s, row=row)
         assert tx is not None and tx.state != "active" and tx.energy_wh is not None
@@ -282,6 +296,6 @@ async def test_the_same_flow_with_an_ocpp_201_station(
         assert (await browser_client.post(f"/s/{token}/stop")).status_code == 202
         await until(browser_client, token, lambda d: d["state"] == "finished")
         assert [a for a, _ in st.received_calls if a == "RequestStopTransaction"]
-        row = row_of(runtime, token)
+        row = await settled(runtime, token)
         assert row.payment_status == "captured" and row.amount_captured is not None
         assert row.amount_captured > 0

@@ -18,7 +18,7 @@ from chargegrid.settings import Settings
 from chargegrid.simulator import SimulatedStation
 from chargegrid.store.models import AdhocSession
 from tests.web.conftest import wait_connector_status
-from tests.web.test_adhoc_flow import GOOD_CARD, pay, row_of, until
+from tests.web.test_adhoc_flow import GOOD_CARD, pay, row_of, settled, until
 
 HOLD = Decimal("0.61")  # the session fee with VAT is 0.60: one cent of charging
 
@@ -49,7 +49,7 @@ async def test_charging_stops_at_the_hold_and_captures_at_most_the_hold(
     token, _ = await pay(browser_client, GOOD_CARD)
     done = await until(browser_client, token, lambda d: d["state"] == "finished",
                        timeout=40)
-    row = row_of(runtime, token)
+    row = await settled(runtime, token)
     assert row.amount_captured is not None and row.amount_captured <= HOLD
     assert done["cost"] == f"{row.amount_captured:.2f}"
     stops = [a for a, _ in station.received_calls if a == "RemoteStopTransaction"]

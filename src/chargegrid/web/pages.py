@@ -66,19 +66,19 @@ def price_lines(price: adhoc.AdhocPrice) -> list[str]:
 
 
 @router.get("/c/{station_id}/{connector_id}")
-def connector_page(station_id: str, connector_id: int, request: Request, web: Web) -> Response:
+async def connector_page(station_id: str, connector_id: int, request: Request,
+                         web: Web) -> Response:
     """The page a connector's QR code opens: availability, price, e-mail form."""
-    return _connector(web, request, station_id, connector_id)
+    return await _connector(web, request, station_id, connector_id)
 
 
-def _connector(web: WebContext, request: Request, station_id: str, connector_id: int,
-               *, error: str | None = None, email: str = "", status: int = 200) -> Response:
-    with web.runtime.sessions() as session:
-        try:
-            view = adhoc.connector_view(session, station_id=station_id, evse_id=connector_id)
-        except NotFoundError as err:
-            return error_page(web, request, err)
-        price = web.flow.price_at(session, station_id)
+async def _connector(web: WebContext, request: Request, station_id: str, connector_id: int,
+                     *, error: str | None = None, email: str = "",
+                     status: int = 200) -> Response:
+    try:
+        view, price = await web.flow.view(station_id, connector_id)
+    except NotFoundError as err:
+        return error_page(web, request, err)
     return render(web, request, "connector.html", status, view=view,
                   price=price_lines(price) if price else None,
                   hold=fmt(web.flow.hold, price.currency) if price else None,
@@ -94,7 +94,7 @@ async def connector_pay(station_id: str, connector_id: int, request: Request, we
             station_id=station_id, evse_id=connector_id, email=email,
             return_url=lambda token: str(request.url_for("session_return", token=token)))
     except ChargeGridError as err:
-        return _connector(web, request, station_id, connector_id, error=err.message,
+        return await _connector(web, request, station_id, connector_id, error=err.message,
                           email=email, status=status_of(err))
     return RedirectResponse(checkout.redirect_url, status_code=303, headers=PRIVATE)
 
@@ -132,8 +132,7 @@ async def session_status(token: str, web: Web) -> Response:
     """Live progress as JSON: state, kWh, duration, current cost (amounts as strings)."""
     try:
         row = await web.flow.refresh(token)
-        with web.runtime.sessions() as session:
-            live = adhoc.progress(session, row=row, now=web.runtime.clock.now())
+        live = await web.flow.progress(row)
     except ChargeGridError as err:
         return JSONResponse({"error": err.code, "message": err.message},
                             status_code=status_of(err), headers=PRIVATE)
@@ -159,9 +158,7 @@ async def session_stop(token: str, web: Web) -> Response:
 async def session_receipt(token: str, request: Request, web: Web) -> Response:
     """The receipt: energy, duration, amount, VAT, payment reference, amount released."""
     try:
-        row = await web.flow.refresh(token)
-        with web.runtime.sessions() as session:
-            receipt = adhoc.receipt(session, row=row, now=web.runtime.clock.now())
+        receipt = await web.flow.receipt(await web.flow.refresh(token))
     except ChargeGridError as err:
         return error_page(web, request, err)
     return render(web, request, "receipt.html", r=receipt, fmt=fmt)
@@ -171,9 +168,7 @@ async def session_receipt(token: str, request: Request, web: Web) -> Response:
 async def session_receipt_json(token: str, web: Web) -> Response:
     """The receipt as data (amounts as strings, so no float ever touches money)."""
     try:
-        row = await web.flow.refresh(token)
-        with web.runtime.sessions() as session:
-            r = adhoc.receipt(session, row=row, now=web.runtime.clock.now())
+        r = await web.flow.receipt(await web.flow.refresh(token))
     except ChargeGridError as err:
         return JSONResponse({"error": err.code, "message": err.message},
                             status_code=status_of(err), headers=PRIVATE)
