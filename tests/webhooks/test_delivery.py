@@ -190,3 +190,27 @@ async def test_session_events_reach_the_stations_organisation_and_its_parents(
         s.commit()
     got = {d.endpoint_id for d in _deliveries(runtime)}
     assert got == {targets["parent"], targets["child"], targets["everyone"]}
+
+
+async def test_ocpp201_transaction_events_become_the_same_session_events(
+        runtime: Runtime, ocpp_url: str) -> None:
+    from tests.ocpp201.conftest import boot
+    from tests.ocpp201.peer import RawStation201
+    from tests.ocpp201.test_transactions import session_stream
+
+    seed(runtime, station_ids=("CS1",), tokens={"TAG1": "Accepted"})
+    with receiver(SECRET) as rx:
+        _endpoint(runtime, rx.url, ["session.started", "session.stopped"])
+        cs = await RawStation201.connect(f"{ocpp_url}/CS1")
+        await boot(cs)
+        for event in session_stream("tx-201"):
+            await cs.ok("TransactionEvent", event)
+        await cs.close()
+        got = await asyncio.to_thread(rx.wait_for, 2)
+    by_type = {r.json["type"]: r.json["data"] for r in got}
+    assert set(by_type) == {"session.started", "session.stopped"}
+    assert all(r.signature_ok for r in got)
+    stopped = by_type["session.stopped"]
+    assert (stopped["uid"], stopped["station_id"], stopped["evse_id"]) == ("tx-201", "CS1", 1)
+    assert (stopped["energy_wh"], stopped["duration_s"], stopped["stop_reason"]) == (
+        8000, 2400, "EVDisconnected")
