@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+from sqlalchemy import select
 
 from chargegrid.runtime import Runtime
-from tests.api.conftest import app, client, reader, tokens  # noqa: F401  (fixtures)
-from tests.billing.conftest import add_session, add_site_station, add_user, utc
+from chargegrid.services import accounts
+from chargegrid.store.models import IdToken, User
+from chargegrid.store.models.billing import BillingProfile
+from tests.api.conftest import app, bearer, client, reader, tokens  # noqa: F401  (fixtures)
+from tests.billing.conftest import add_session, add_site_station, add_user, simple_tariff, utc
 
 VERSION = {
     "valid_from": "2026-01-01T00:00:00Z", "valid_to": "2026-10-15T21:00:00Z",
@@ -93,3 +99,44 @@ async def test_tariff_to_invoice_over_rest(client: httpx.AsyncClient,  # noqa: F
     assert detail["total"] == "7.56" and len(detail["credit_notes"]) == 1
     r = await client.delete(f"/api/v1/tariffs/{tariff_id}")
     assert r.status_code == 409  # it has priced sessions
+
+
+async def test_a_driver_sees_only_their_own_billing(app: Any, runtime: Runtime,  # noqa: F811
+                                                    client: httpx.AsyncClient) -> None:  # noqa: F811
+    ids = seed(runtime)
+    now = runtime.clock.now()
+    with runtime.sessions() as db:
+        simple_tariff(db)
+        bob = add_user(db, "bob@example.com", "TAG-BOB")
+        add_session(db, "CP1", "TAG-BOB", [(utc(2026, 10, 20, 8), 0),
+                                           (utc(2026, 10, 20, 9), 1000)])
+        for user in (db.get(User, ids["ann"]), bob):
+            db.add(BillingProfile(user_id=user.id, invoice=True, bill_to_name=user.email,
+                                  created_at=now))
+        driver = accounts.create_user(db, email="driver@example.com", now=now, role="driver")
+        db.flush()
+        db.get(IdToken, db.scalar(select(IdToken.id).where(IdToken.token == "TAG-BOB"))
+               ).user_id = driver.id
+        db.get(BillingProfile, bob.id).invoice = False
+        db.add(BillingProfile(user_id=driver.id, invoice=True, bill_to_name="Driver",
+                              created_at=now))
+        _, clear = accounts.issue_token(db, user=driver, name="t", now=now)
+        db.commit()
+    assert (await client.post("/api/v1/billing/runs", json={"period": "2026-10"})
+            ).status_code == 200
+    everything = (await client.get("/api/v1/billing/invoices")).json()
+    assert len(everything) == 2
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://test", headers=bearer(clear)) as mine:
+        own = (await mine.get("/api/v1/billing/invoices")).json()
+        assert [i["user_id"] for i in own] == [driver.id]
+        other = next(i for i in everything if i["user_id"] != driver.id)
+        assert (await mine.get(f"/api/v1/billing/invoices/{other['id']}")).status_code == 404
+        assert (await mine.get(f"/api/v1/billing/invoices/{own[0]['id']}/pdf")
+                ).status_code == 200
+        statements = (await mine.get("/api/v1/billing/statements")).json()
+        assert {(s["kind"], s["subject_id"]) for s in statements} == {("user", driver.id)}
+        assert (await mine.post("/api/v1/billing/runs", json={"period": "2026-10"})
+                ).status_code == 403
+        assert (await mine.get("/api/v1/billing/export.csv", params={"period": "2026-10"})
+                ).status_code == 403
