@@ -21,7 +21,7 @@ OPEN |= {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/auth/oidc/corp/login")
 SELF_SERVICE_PREFIX = "/api/v1/auth/"
 SAMPLE_PARAMS = {"station_id": "CP1", "token": "TAG1", "transaction_id": "1", "site_id": "1",
                  "limit_id": "1", "provider": "corp", "token_id": "1",
-                 "session_id": "1"}
+                 "session_id": "1", "kind": "tokens"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
