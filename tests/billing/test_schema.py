@@ -50,3 +50,22 @@ def _money_aware(context: Any, inspected: Any, metadata: Any, inspected_type: An
     if isinstance(impl, Numeric) and isinstance(inspected_type, (String, Numeric)):
         return False
     return None
+
+
+def test_downgrade_removes_everything_and_upgrade_restores_it(database_url: str) -> None:
+    import importlib
+
+    from alembic.operations import Operations
+    from sqlalchemy import inspect
+
+    revision = importlib.import_module(
+        "chargegrid.store.migrations.versions.2026_11_29_0404_billing")
+    engine = create_db_engine(database_url)
+    try:
+        for step, expected in ((revision.downgrade, set()), (revision.upgrade, BILLING_TABLES)):
+            with engine.begin() as conn:
+                with Operations.context(MigrationContext.configure(conn)):
+                    step()
+                assert set(inspect(conn).get_table_names()) & BILLING_TABLES == expected
+    finally:
+        engine.dispose()
