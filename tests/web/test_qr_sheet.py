@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import httpx
+import pypdfium2
 import pytest
+import zxingcpp
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 
@@ -29,6 +31,18 @@ def add_station(runtime: Runtime, station_id: str, connectors: int) -> None:
             s.add(Connector(station_id=station_id, evse_id=n, connector_id=1 if n else 0,
                             status="Available"))
         s.commit()
+
+
+def scan(pdf: bytes) -> list[list[str]]:
+    """What a phone camera would read: each page rasterised, every QR code decoded."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [sorted(code.text for code in zxingcpp.read_barcodes(page.render(scale=2)
+                                                                     .to_pil())
+                       if code.format == zxingcpp.BarcodeFormat.QRCode)
+                for page in document]
+    finally:
+        document.close()
 
 
 def read(pdf: bytes) -> tuple[int, str, tuple[float, float]]:
@@ -51,6 +65,10 @@ async def test_api_sheet_has_one_code_per_connector(
         assert f"http://localhost:8000/c/QRA/{n}" in text
         assert f"QRA · connector {n}" in text
     assert "/c/QRA/0" not in text and "/c/QRA/9" not in text
+    # The codes themselves decode to the connector pages, six on the first page.
+    assert scan(r.content) == [[f"http://localhost:8000/c/QRA/{n}" for n in range(1, 7)],
+                               ["http://localhost:8000/c/QRA/7",
+                                "http://localhost:8000/c/QRA/8"]]
 
 
 async def test_api_sheet_needs_a_token_and_a_known_station(
@@ -82,6 +100,8 @@ def test_cli_writes_the_sheet_with_the_public_url(
     assert pages == 1
     assert "https://charge.example.org/c/QRC/1" in text
     assert "https://charge.example.org/c/QRC/2" in text
+    assert scan(out.read_bytes()) == [["https://charge.example.org/c/QRC/1",
+                                       "https://charge.example.org/c/QRC/2"]]
     unknown = subprocess.run([sys.executable, "-m", "chargegrid", "station", "qr", "NOPE",
                               "-o", str(tmp_path / "x.pdf")], env=env, capture_output=True,
                              text=True, timeout=120, check=False)
