@@ -21,7 +21,10 @@ OPEN |= {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/auth/oidc/corp/login")
 SELF_SERVICE_PREFIX = "/api/v1/auth/"
 SAMPLE_PARAMS = {"station_id": "CP1", "token": "TAG1", "transaction_id": "1", "site_id": "1",
                  "limit_id": "1", "provider": "corp", "token_id": "1",
-                 "session_id": "1", "kind": "tokens"}
+                 "session_id": "1", "kind": "tokens",
+                 # accounts routes
+                 "organisation_id": "1", "user_id": "1", "group_id": "1",
+                 "cost_centre_id": "1", "vehicle_id": "1", "grant_id": "1", "rule_id": "1"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 

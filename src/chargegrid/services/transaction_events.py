@@ -51,7 +51,12 @@ def record_event(
     """Store one transaction event, idempotent on (transaction, seq_no), and recompute the
     transaction from all its events."""
     stations.get_or_raise(session, station_id=station_id)
-    auth = id_tokens.authorize(session, id_tag=id_tag, now=now) if id_tag else None
+    # Charging rules (which group may charge here, when) decide at the start, as for 1.6
+    # StartTransaction; later events of a running transaction are not re-judged by them.
+    auth = id_tokens.authorize(
+        session, id_tag=id_tag, now=now,
+        station_id=station_id if event_type == EventType.STARTED else None,
+    ) if id_tag else None
     tx = get_by_uid(session, station_id=station_id, uid=uid)
     created = tx is None
     if tx is None:
