@@ -30,6 +30,7 @@ from chargegrid.api.routes import imports as import_routes
 from chargegrid.api.routes import reports as report_routes
 from chargegrid.api.routes import tariffs as tariff_routes
 from chargegrid.api.routes import webhooks as webhook_routes
+from chargegrid.imports import ImportRejectedError
 from chargegrid.runtime import Runtime
 from chargegrid.services.local_lists import LocalListSync
 from chargegrid.services.pricing import AutoPricer
@@ -56,6 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     # Sessions are priced right after they end, off the charger's path (docs/billing.md).
     app.state.auto_pricer = AutoPricer(runtime.sessions, runtime.clock).attach(runtime.bus)
     install_error_handlers(app)
+    app.add_exception_handler(ImportRejectedError, import_routes.on_import_rejected)
     app.include_router(health.router, prefix=API_PREFIX)
     # Login, SSO and self-service (own session, MFA, tokens): any valid token, or none.
     auth_routes.install(app, runtime)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chargegrid.domain.id_tokens import AuthorizationStatus
+from chargegrid.domain.permissions import Role
 from chargegrid.imports import fields as f
 from chargegrid.imports.kind import Column, Kind, Record
 from chargegrid.imports.report import RowError
@@ -28,8 +29,7 @@ TOKEN_STATUSES = tuple(s.value for s in AuthorizationStatus
 TOKEN_TYPES = ("ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "eMAID", "Central",
                "NoAuthorization")
 REGISTRATION = ("Accepted", "Pending", "Rejected")
-# The roles of the accounts model (chargegrid.domain.permissions.Role).
-ROLES = ("operator_admin", "site_manager", "installer", "accountant", "driver", "read_only")
+ROLES = tuple(r.value for r in Role)
 
 
 def _station_id(value: str) -> str:
@@ -100,7 +100,7 @@ USERS = Kind(
         Column("role", f.choice(ROLES), "role"),
         Column("active", f.boolean, "active"),
     ),
-    defaults={"role": "driver", "active": True, "name": None},
+    defaults={"role": Role.DRIVER.value, "active": True, "name": None},
     keep_when_empty=frozenset({"role", "active"}),
 )
 

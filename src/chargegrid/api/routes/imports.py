@@ -20,7 +20,6 @@ from chargegrid.api.errors import error_response
 from chargegrid.errors import InvalidInputError, NotFoundError
 from chargegrid.imports import KINDS, ImportRejectedError, ImportReport, run_import
 from chargegrid.services.local_lists import LocalListSync
-from chargegrid.store.models import User
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -58,12 +57,22 @@ async def _file(request: Request) -> tuple[bytes, str | None]:
     return body, None
 
 
+async def on_import_rejected(request: Request, exc: Exception) -> JSONResponse:
+    """422 in the usual error shape, plus every bad row (`details`, one per bad cell) and
+    the report. Raised, not returned, so the request's transaction and its audit entry
+    record a failure."""
+    assert isinstance(exc, ImportRejectedError)
+    body = exc.report.as_dict()
+    return error_response(
+        422, exc.code, exc.message, report=body,
+        details=[{"line": e["line"], "field": e["field"], "message": e["reason"]}
+                 for e in body["errors"]])
+
+
 @router.post("/{kind}", response_model=ImportReportRead,
              responses={422: {"description": "Bad rows: every one listed, nothing imported"}})
 async def import_file(
     kind: Annotated[str, Path(description=f"One of {', '.join(KINDS)}")],
-    # The caller first: its dependency (and any audit entry it writes) closes after the
-    # request's session has committed, so the two never wait on each other's lock.
     principal: AdminPrincipal, request: Request, db: DbSession, runtime: RuntimeDep,
     background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and count; write nothing")] = False,
@@ -72,25 +81,14 @@ async def import_file(
     if kind not in KINDS:
         raise NotFoundError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
     data, filename = await _file(request)
-    user = db.get(User, principal.user_id)
-    if user is None:
-        raise NotFoundError("the caller's user no longer exists")
-    organisation_id = user.organisation_id
+    organisation_id = principal.organisation_id
 
     def work() -> ImportReport:
         return run_import(db, kind=kind, data=data, filename=filename,
                           organisation_id=organisation_id, now=runtime.clock.now(),
                           dry_run=dry_run)
 
-    try:
-        report = await run_in_threadpool(work)
-    except ImportRejectedError as err:
-        db.rollback()  # nothing was written; make sure nothing is
-        body = err.report.as_dict()
-        return error_response(
-            422, err.code, err.message, report=body,
-            details=[{"line": e["line"], "field": e["field"], "message": e["reason"]}
-                     for e in body["errors"]])
+    report = await run_in_threadpool(work)  # ImportRejectedError: see on_import_rejected
     sync: LocalListSync | None = getattr(request.app.state, "local_lists", None)
     if kind == "tokens" and sync is not None and not dry_run:
         background.add_task(sync.push_pending)  # after the commit: blocked cards leave lists
