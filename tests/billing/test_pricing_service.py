@@ -83,3 +83,36 @@ def test_unfinished_or_untariffed_sessions_are_refused(db: Session) -> None:
     tx.state = "active"
     with pytest.raises(ConflictError, match="has not ended"):
         pricing.price_transaction(db, tx.id, now=NOW)
+
+
+def test_a_price_stored_meanwhile_by_another_worker_is_reused(
+        db: Session, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The AutoPricer and the ad-hoc flow may price the same session at once: the loser of
+    the race gets the winner's row, not an IntegrityError."""
+    from chargegrid.store.database import create_db_engine, create_session_factory
+
+    add_site_station(db)
+    simple_tariff(db)
+    tx = add_session(db, "CP1", None, [(utc(2026, 10, 1, 8), 0), (utc(2026, 10, 1, 9), 2000)])
+    db.commit()
+    other_engine = create_db_engine(database_url)
+    real_register_rows = pricing.register_rows
+    raced: list[bool] = []
+
+    def racing_register_rows(session: Session, **kwargs: object) -> object:
+        # Between our "is it priced?" check and our insert, another worker prices it.
+        if not raced:
+            raced.append(True)
+            with create_session_factory(other_engine)() as other:
+                pricing.price_transaction(other, tx.id, now=NOW)
+                other.commit()
+        return real_register_rows(session, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pricing, "register_rows", racing_register_rows)
+    try:
+        price = pricing.price_transaction(db, tx.id, now=utc(2026, 12, 1))
+        db.commit()
+    finally:
+        other_engine.dispose()
+    assert price.priced_at == NOW and price.total == D("0.72")  # 2 kWh × 0.30 + 20 %
+    assert db.scalar(select(func.count()).select_from(SessionPrice)) == 1

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from chargegrid.billing import tariff as domain
@@ -246,9 +247,19 @@ def price_transaction(session: Session, transaction_id: int, *, now: datetime,
     rows = register_rows(session, transaction_ids=[tx.id]).get(tx.id, [])
     values = _price_values(session, tx, rows, memo)
     if existing is None:
-        existing = SessionPrice(transaction_id=tx.id, priced_at=now, **values)
-        session.add(existing)
-    elif any(getattr(existing, k) != v for k, v in values.items()):
+        fresh = SessionPrice(transaction_id=tx.id, priced_at=now, **values)
+        try:
+            with session.begin_nested():  # the AutoPricer and the ad-hoc flow may race
+                session.add(fresh)
+                session.flush()
+            return fresh
+        except IntegrityError:
+            existing = session.scalar(select(SessionPrice).where(
+                SessionPrice.transaction_id == tx.id))
+            if existing is None:
+                raise ConflictError(f"transaction {tx.id} is being priced concurrently; "
+                                    f"try again") from None
+    if any(getattr(existing, k) != v for k, v in values.items()):
         for key, value in values.items():
             setattr(existing, key, value)
         existing.priced_at = now
@@ -348,7 +359,10 @@ class AutoPricer:
             except ChargeGridError as err:
                 session.rollback()
                 log.info("transaction %s not priced: %s", transaction_id, err.message)
-                return None
+            except SQLAlchemyError:  # e.g. a lock timeout: the pricing job retries it
+                session.rollback()
+                log.warning("transaction %s not priced now", transaction_id, exc_info=True)
+            return None
 
     async def drain(self) -> None:
         """Wait for the pricing tasks in flight (tests, shutdown)."""
