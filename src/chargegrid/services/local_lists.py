@@ -302,7 +302,11 @@ class LocalListSync:
 
     async def _after_connect(self, station_id: str) -> None:
         await asyncio.sleep(self._connect_delay)
-        await self.sync(station_id)
+        try:
+            await self.sync(station_id)
+        except Exception:  # e.g. the writer closed by a shutdown meanwhile: next connection
+            log.warning("local-list sync of %s after connecting failed", station_id,
+                        exc_info=True)
 
     def _spawn(self, job: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(job)
