@@ -64,7 +64,8 @@ def compute(nodes: list[dict[str, Any]], measured: Mapping[str, PhaseLoad | None
     base: dict[str, PhaseLoad] = {}
     limits: dict[str, PhaseLoad] = {}
     stale: list[str] = []
-    for node, total in measured.items():
+    for node in _bottom_up(tree, metered):
+        total = measured[node]
         own, nearest = _below(tree, node, metered)
         if total is None:
             stale.append(node)
@@ -72,15 +73,44 @@ def compute(nodes: list[dict[str, Any]], measured: Mapping[str, PhaseLoad | None
                                           fallback_by_node, static_limits or {})
             continue
         load = {p: float(total.get(p, 0.0)) for p in PHASES}
+        # A fresh metered child accounts for its subtree by its base load plus the EV
+        # currents credited below it, not by its own reading: two meters never read at
+        # the same instant, and the parent's reading alone stays consistent with the EV
+        # currents. A stale child is not subtracted at all (its load counts here: safe).
         for child in nearest:
-            child_total = measured.get(child)
+            if child not in base:
+                continue
             for p in PHASES:
-                load[p] -= (child_total or {}).get(p, 0.0)
+                load[p] -= base[child][p]
+            members = _subtree(tree, {child})
+            for member in members:
+                for p in PHASES:
+                    load[p] -= ev_by_node.get(member, {}).get(p, 0.0)
         for member in own:
             for p in PHASES:
                 load[p] -= ev_by_node.get(member, {}).get(p, 0.0)
         base[node] = {p: max(0.0, v) for p, v in load.items()}
     return BaseLoadResult(base, limits, tuple(sorted(stale)))
+
+
+def _bottom_up(tree: dict[str, list[str]], metered: set[str]) -> list[str]:
+    """Metered nodes, every one after the metered nodes below it."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(node: str) -> None:
+        if node in seen:
+            return
+        seen.add(node)
+        for child in tree.get(node, []):
+            visit(child)
+        if node in metered:
+            order.append(node)
+
+    for node in tree:
+        visit(node)
+    order.extend(sorted(m for m in metered if m not in seen))  # meters at unknown nodes
+    return order
 
 
 def _subtree(tree: dict[str, list[str]], roots: set[str]) -> set[str]:

@@ -192,19 +192,24 @@ class SiteController:
         """Dynamic sites: base load from fresh meters, static budgets where they are stale."""
         if config.mode != "dynamic" or self.meters is None:
             return {}, {}, ()
+        # The EV load credited against a meter must not exceed what the points drew when
+        # the meter read: crediting more under-estimates the base load, which is unsafe.
+        # So each point is credited the least of: its sample as of the oldest meter
+        # reading (a point raised since drew less then), its latest sample (one lowered
+        # since draws less now), and the limit in force (one lowered but not yet
+        # re-measured cannot draw more).
+        readings_at = self.meters.oldest_reading(now) or now
         ev: dict[str, PhaseLoad] = {}
         spare: dict[str, PhaseLoad] = {}
         for point in config.points:
             grid = point.grid_phases()
             evse = self.live.station(point.station_id).evse(point.evse_id)
-            # A station just lowered still shows its old draw until its next MeterValues,
-            # while the meter already sees the lower one: crediting the old draw as EV load
-            # would under-estimate the base load. It cannot draw more than its limit.
+            then = evse.currents_as_of(readings_at)
             cap = self._effective_limit(point.point_id, now)
             for k, station_phase in enumerate(PHASES):
                 g = PHASES[grid[k]]
                 ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += min(
-                    evse.currents.get(station_phase, 0.0), cap)
+                    evse.currents.get(station_phase, 0.0), then.get(station_phase, 0.0), cap)
                 spare.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += (
                     self.fallbacks.get(point.point_id, 0.0))
         result = base_load.compute(list(config.topology.get("nodes", [])),

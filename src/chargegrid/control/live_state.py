@@ -6,6 +6,7 @@ EMS points are EVSEs: a two-connector station is two points on the same wiring.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +20,12 @@ from chargegrid.bus.events import (
     TransactionStarted,
 )
 
+# Recent samples kept per EVSE, to line them up with meter readings taken at other instants.
+HISTORY_SAMPLES = 64
+
+# A phase carrying more than this is one the vehicle charges on.
+PHASE_DRAW_A = 1.0
+
 # Statuses in which a vehicle is plugged in with a session that may draw current.
 DRAWING_STATUSES = frozenset({"Charging", "SuspendedEV", "SuspendedEVSE", "Occupied"})
 
@@ -29,6 +36,20 @@ class EvseState:
     transaction_id: int | None = None
     currents: dict[str, float] = field(default_factory=dict)
     currents_at: datetime | None = None
+    history: deque[tuple[datetime, dict[str, float]]] = field(
+        default_factory=lambda: deque(maxlen=HISTORY_SAMPLES))
+    # Phases the session's vehicle was last seen charging on (1..3), kept while it is
+    # paused: a paused 1-phase car taken for 3-phase gets a share, draws it on one phase,
+    # is paused again for the unbalance, and so on, every cycle.
+    phases_seen: int | None = None
+
+    def currents_as_of(self, at: datetime) -> dict[str, float]:
+        """The last sample taken at or before `at` ({} when none is known: a session that
+        started since, or history too short)."""
+        for when, currents in reversed(self.history):
+            if when <= at:
+                return currents
+        return {}
 
     @property
     def in_session(self) -> bool:
@@ -71,8 +92,15 @@ class LiveState:
                 if evse.transaction_id == event.transaction_id:
                     evse.transaction_id = None
                     evse.currents = {}
+                    evse.history.clear()
+                    evse.phases_seen = None
         elif isinstance(event, PhaseCurrents):
             evse = st.evse(event.evse_id)
             evse.currents = dict(event.currents_a)
             evse.currents_at = event.at
+            evse.history.append((event.at, evse.currents))
+            drawing = [k for k, p in enumerate(("L1", "L2", "L3"))
+                       if evse.currents.get(p, 0.0) > PHASE_DRAW_A]
+            if drawing:
+                evse.phases_seen = max(drawing) + 1
         return event.station_id

@@ -90,6 +90,12 @@ class SiteMeters:
         for poller in self._pollers:
             await poller.stop()
 
+    def oldest_reading(self, now: datetime) -> datetime | None:
+        """When the oldest of the fresh readings was taken (None when none is fresh)."""
+        times = [reading.timestamp for node, reading in self.latest.items()
+                 if self._health[node].usable_currents(reading, now) is not None]
+        return min(times) if times else None
+
     def measured(self, now: datetime) -> dict[str, dict[str, float] | None]:
         """Per metered node: its per-phase currents, or None when stale or silent."""
         result: dict[str, dict[str, float] | None] = {}

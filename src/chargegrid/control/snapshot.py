@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chargegrid.control.live_state import LiveState
+from chargegrid.control.live_state import PHASE_DRAW_A, LiveState
 from chargegrid.control.profile_plan import SentLimit
 from chargegrid.control.site_config import PointConfig, SiteConfig
 from chargegrid.ems.phases import PHASES
 
-PHASE_DRAW_A = 1.0
 TAPER_MARGIN_A = 2.0
 EXCESS_TOLERANCE_A = 1.0
 MEASUREMENT_MAX_AGE = timedelta(seconds=60)
@@ -73,7 +72,7 @@ def build(config: SiteConfig, live: LiveState, now: datetime, sent: dict[str, Se
             continue
         fresh = evse.currents_at is not None and now - evse.currents_at <= MEASUREMENT_MAX_AGE
         measured = {p: evse.currents.get(p, 0.0) for p in PHASES} if fresh else None
-        vehicle_phases = 3
+        vehicle_phases = evse.phases_seen or 3
         max_a = point.max_a
         if measured is not None:
             drawing = [p for p in PHASES if measured[p] > PHASE_DRAW_A]
