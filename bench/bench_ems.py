@@ -6,9 +6,10 @@ unbalance limit 20 A (it binds on these sites: admission and fill). Each size ru
 without the unbalance limit, and the LP reference (HiGHS progressive filling) runs on the
 1,000-station instance in the same run. Then `--random N` small random sites (random trees,
 per-phase fuses, base loads, 1/2/3-phase vehicles, priorities, unbalance limits 0-20 A)
-measure how often the engine needs its LP fallback and check it against the LP reference.
+measure how often the engine needs its LP fallback and check it against the LP reference;
+`--seeds K` counts the methods on this benchmark's own sites for seeds 0..K-1.
 
-    PYTHONPATH=src .venv/bin/python bench/bench_ems.py [--repeat 15] [--random 2000]
+    PYTHONPATH=src .venv/bin/python bench/bench_ems.py [--repeat 15] [--seeds 20] [--random 2000]
 """
 
 from __future__ import annotations
@@ -99,6 +100,18 @@ def random_report(count: int) -> None:
     print(f"  max |engine - LP reference| over the binding sites: {worst:.1e} A")
 
 
+def seeds_report(seeds: int) -> None:
+    """Methods on this benchmark's own sites, other seeds, limits 5 / 10 / 20 A."""
+    for n in (100, 1000):
+        methods: Counter[str] = Counter()
+        for seed in range(seeds):
+            for limit in (5, 10, 20):
+                problem = compile_scenario(parse_scenario(site(n, unbalance=limit, seed=seed)))
+                methods[exact_allocation(problem)[1]] += 1
+        print(f"benchmark sites, {n} stations, seeds 0-{seeds - 1} x limits 5/10/20 A: "
+              + ", ".join(f"{m} {k}" for m, k in methods.most_common()))
+
+
 def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU (this thread) milliseconds per run.
 
@@ -140,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--random", type=int, default=2000)
+    parser.add_argument("--seeds", type=int, default=20)
     args = parser.parse_args()
     print("| instance | method | median ms | p90 ms | min ms | median CPU ms |")
     print("|---|---|---|---|---|---|")
@@ -170,6 +184,9 @@ def main() -> None:
         print(f"1,000 stations, unbalance {'20 A' if band else 'off'}: LP reference "
               f"{ref:.0f} ms CPU, engine (exact part) {eng:.1f} ms CPU, ratio LP/engine "
               f"{ref / eng:.1f}, max |engine - LP| {diff:.2e} A")
+    if args.seeds:
+        print()
+        seeds_report(args.seeds)
     if args.random:
         print()
         random_report(args.random)

@@ -41,6 +41,17 @@ def _loads(problem: Any, x: Any) -> tuple[list[float], list[float]]:
 @SETTINGS
 @given(random_scenarios())
 def test_four_rules(raw: dict[str, Any]) -> None:
+    _check_four_rules(raw)
+
+
+@SETTINGS
+@given(binding_scenarios())
+def test_four_rules_when_unbalance_binds(raw: dict[str, Any]) -> None:
+    """The same checks on the rounded output of sites where the balanced method runs."""
+    _check_four_rules(raw)
+
+
+def _check_four_rules(raw: dict[str, Any]) -> None:
     scenario = parse_scenario(raw)
     result = allocate(scenario)
     problem = result.problem

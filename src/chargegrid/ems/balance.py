@@ -132,6 +132,11 @@ class _Point:
         return True
 
     def _rebalance(self) -> bool:
+        """Bring the phase spread within the limit; then, best effort, down to half of it.
+
+        The extra margin is not needed for this candidate, but it lets the next few
+        candidates on the strong phase in without another repair (each repair walks the tree).
+        """
         u = self.pr.unbalance
         assert u is not None
         dead: set[tuple[tuple[int, ...], int]] = set()
@@ -140,13 +145,16 @@ class _Point:
             q = max(range(3), key=e.__getitem__)
             p = min(range(3), key=e.__getitem__)
             need = e[q] - e[p] - u
-            if need <= TOL:
+            margin = need + 0.5 * u
+            if margin <= TOL:
                 return True
             r = 3 - p - q
-            if not (self._lower(q, p, r, need) or self._raise(q, p, r, need, dead)):
+            if not (self._lower(q, p, r, margin) or self._raise(q, p, r, margin, dead)):
+                if need <= TOL:
+                    return True
                 self.stuck = (q, p)
                 return False
-        return False
+        return max(self.e) - min(self.e) <= u + TOL
 
     def _lower(self, q: int, p: int, r: int, need: float) -> bool:
         """Lower a raised station on q but not p (never taking r below p)."""
@@ -227,6 +235,10 @@ class _Bound:
         self.own_fixed = [[0.0] * nodes for _ in range(6)]
         self.own_fixed3 = [0.0] * nodes
         self.roles = {ph: _roles(ph) for ph in set(problem.phases)}
+        # last computed bound per pair; it stays a valid (upper) bound while stations on
+        # both phases are only added, so it is dropped only when one on p-not-q comes or goes
+        # or one on both phases is taken out
+        self.cached: list[float | None] = [None] * 6
 
     def add(self, i: int, sign: float) -> None:
         pr = self.pr
@@ -234,14 +246,37 @@ class _Bound:
         low, high = sign * pr.lo[i], sign * pr.hi[i]
         if len(pr.phases[i]) == 3:
             self.own_fixed3[node] += low
+            if sign < 0:
+                self.cached = [None] * 6
             return
         for t, role in self.roles[pr.phases[i]]:
             if role == 0:
                 self.low_q[t] += low
             elif role == 1:
                 self.own_hi[t][node] += high
+                self.cached[t] = None
             else:
                 self.own_fixed[t][node] += low
+                if sign < 0:
+                    self.cached[t] = None
+
+    def _most(self, t: int) -> float:
+        """Upper bound on what the p-not-q stations of pair t can draw together."""
+        cached = self.cached[t]
+        if cached is not None:
+            return cached
+        p = PAIRS[t][1]
+        cap, parent = self.pr.cap, self.pr.tree.parent
+        best = list(self.own_hi[t])
+        fixed = [a + b for a, b in zip(self.own_fixed[t], self.own_fixed3, strict=True)]
+        for k in self.order:              # children before parents
+            if best[k] > cap[3 * k + p] - fixed[k]:
+                best[k] = cap[3 * k + p] - fixed[k]
+            if parent[k] >= 0:
+                best[parent[k]] += best[k]
+                fixed[parent[k]] += fixed[k]
+        self.cached[t] = best[self.order[-1]]
+        return best[self.order[-1]]
 
     def cannot_balance(self, first: tuple[int, int] | None) -> bool:
         """Proof that no point within the boxes meets the fuses and the unbalance limit.
@@ -254,20 +289,8 @@ class _Bound:
         if first in PAIRS:
             order.remove(PAIRS.index(first))
             order.insert(0, PAIRS.index(first))
-        cap, parent = self.pr.cap, self.pr.tree.parent
         for t in order:
-            if self.low_q[t] <= u + MARGIN:
-                continue
-            p = PAIRS[t][1]
-            best = list(self.own_hi[t])
-            fixed = [a + b for a, b in zip(self.own_fixed[t], self.own_fixed3, strict=True)]
-            for k in self.order:              # children before parents
-                if best[k] > cap[3 * k + p] - fixed[k]:
-                    best[k] = cap[3 * k + p] - fixed[k]
-                if parent[k] >= 0:
-                    best[parent[k]] += best[k]
-                    fixed[parent[k]] += fixed[k]
-            if self.low_q[t] - best[self.order[-1]] > u + MARGIN:
+            if self.low_q[t] > u + MARGIN and self.low_q[t] - self._most(t) > u + MARGIN:
                 return True
         return False
 

@@ -67,12 +67,14 @@ def _repair_once(problem: Problem, exact: list[float], r: list[float]) -> bool:
         return False
     p, q = max(pairs, key=lambda pq: e[pq[0]] - e[pq[1]])
     need = e[p] - e[q] - u
-    # 1. give back tenths on the low phase where every fuse on the path has room
+    # 1. give back tenths on the low phase where every fuse on the path has room (only
+    #    tenths a station lost, so the output stays rounded down)
     for i in range(problem.n):
         ph = problem.phases[i]
         if need <= TOL:
             return True
-        if q in ph and p not in ph and 0 < r[i] < exact[i] and r[i] + STEP <= problem.hi[i]:
+        if (q in ph and p not in ph and 0 < r[i] and r[i] + STEP <= exact[i] + 1e-6
+                and r[i] + STEP <= problem.hi[i]):
             if all(load[c] + STEP <= problem.cap[c] + TOL for c in problem.cons[i]) and all(
                     e[a] + STEP - e[b] <= u + TOL for a in ph for b in range(3) if b not in ph):
                 r[i] = round(r[i] + STEP, 1)
