@@ -87,3 +87,22 @@ def test_more_energy_never_costs_less(tariff: Tariff, s: SessionInput) -> None:
     doubled = tuple(EnergySample(x.at, x.wh * 2) for x in s.samples)
     more = SessionInput(s.started_at, s.stopped_at, doubled, s.idle)
     assert price_session(tariff, more).total >= price_session(tariff, s).total
+
+
+@settings(max_examples=100, deadline=None)
+@given(tariffs(), sessions(), st.decimals(min_value=0, max_value=20, places=2),
+       st.decimals(min_value=0, max_value=20, places=2))
+def test_min_and_max_clamp_through_an_adjustment_line(tariff: Tariff, s: SessionInput,
+                                                      a: Decimal, b: Decimal) -> None:
+    low, high = min(a, b), max(a, b)
+    v = tariff.versions
+    clamped = Tariff(tariff.id, tariff.name, tariff.currency, tuple(
+        TariffVersion(id=x.id, valid_from=x.valid_from, valid_to=x.valid_to,
+                      timezone=x.timezone, base=x.base, bands=x.bands,
+                      session_fee=x.session_fee, min_price=low, max_price=high,
+                      idle_grace=x.idle_grace, vat_rate=x.vat_rate) for x in v))
+    free = price_session(tariff, s)
+    b_ = price_session(clamped, s)
+    assert low <= b_.net <= high
+    assert sum((x.amount for x in b_.lines), D(0)) == min(max(free.subtotal, low), high)
+    assert b_.net == rounding.cents(min(max(free.subtotal, low), high))
