@@ -32,7 +32,7 @@ def all_operations(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, concrete path) the API serves, path parameters filled in."""
     ops = []
     for path, item in app.openapi()["paths"].items():
-        concrete = re.sub(r"\{(\w+)\}", lambda m: SAMPLE_PARAMS[m.group(1)], path)
+        concrete = re.sub(r"\{(\w+)\}", lambda m: SAMPLE_PARAMS.get(m.group(1), "1"), path)
         ops.extend((method.upper(), concrete) for method in item)
     return sorted(ops)
 

@@ -225,6 +225,5 @@ def authorize_by_method(principal: CurrentPrincipal) -> Principal:
     return principal
 
 
-# Routes outside the accounts model's own (e.g. webhooks) use this: operator admins only.
+# Installation settings routes (webhooks) use this: operator admins change, read-only reads.
 AdminPrincipal = Annotated[Principal, Depends(_settings_access, scope="function")]
-ReadPrincipal = AdminPrincipal

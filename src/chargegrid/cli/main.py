@@ -8,6 +8,7 @@ from chargegrid.cli import admin, advenir, demo, ems, qr, registry, serve, sim, 
 from chargegrid.cli import billing as billing_cli
 from chargegrid.cli import imports as import_cli
 from chargegrid.cli import local_lists as local_list_cli
+from chargegrid.cli import organisations as org_cli
 from chargegrid.cli import reports as report_cli
 from chargegrid.cli.context import load_settings
 
@@ -23,10 +24,11 @@ app.add_typer(sim.app, name="sim")
 app.add_typer(advenir.app, name="advenir")
 app.add_typer(sites.app, name="site")
 app.add_typer(ems.app, name="ems")
-app.add_typer(report_cli.app, name="report")
 app.add_typer(billing_cli.app, name="billing")
 app.add_typer(import_cli.app, name="import")
 app.add_typer(local_list_cli.app, name="local-list")
+app.add_typer(report_cli.app, name="report")
+app.add_typer(org_cli.app, name="org")
 
 
 @app.command("migrate")

@@ -113,9 +113,9 @@ PERMISSIONS: Mapping[Role, Mapping[tuple[Resource, Action], Scope]] = {
         **_grant(_S.OWN, (_R.VEHICLE,), _WRITE),
         (_R.TRANSACTION, _A.EXPORT): _S.OWN,
     },
-    Role.READ_ONLY: _grant(_S.ORGANISATION, tuple(r for r in Resource
-                                                  if r not in (_R.AUDIT_LOG, _R.SETTINGS)),
-                           _READ),
+    # A read-only API client (dashboards, exports) reads and exports everything of its
+    # organisation, and changes nothing.
+    Role.READ_ONLY: _grant(_S.ORGANISATION, tuple(Resource), (_A.READ, _A.EXPORT)),
 }
 
 
