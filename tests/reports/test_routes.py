@@ -8,7 +8,12 @@ import io
 
 import httpx
 import pypdf
+from fastapi import FastAPI
 
+from chargegrid.domain.permissions import Action, Resource, scope_for
+from chargegrid.runtime import Runtime
+from chargegrid.services import accounts
+from tests.api.conftest import bearer
 from tests.reports.dataset import Dataset
 
 BASE = "/api/v1/reports"
@@ -103,9 +108,21 @@ async def test_anonymous_callers_are_refused(anon: httpx.AsyncClient) -> None:
     assert (await anon.get(f"{BASE}/summary", params=PERIOD)).status_code == 401
 
 
-async def test_read_only_may_read_but_not_export(reader: httpx.AsyncClient,
-                                                 data: Dataset) -> None:
-    assert (await reader.get(f"{BASE}/sessions", params=PERIOD)).status_code == 200
-    for fmt in ("csv", "pdf"):
-        answer = await reader.get(f"{BASE}/sessions", params={**PERIOD, "format": fmt})
-        assert answer.status_code == 403 and "not export" in answer.json()["message"]
+async def test_rights_follow_the_permission_table(reader: httpx.AsyncClient,
+                                                   runtime: Runtime, app: FastAPI,
+                                                   data: Dataset) -> None:
+    """Read needs `report` read; CSV and PDF also need `report` export; drivers have none."""
+    for role in ("read_only", "driver"):
+        now = runtime.clock.now()
+        with runtime.sessions() as s:
+            user = accounts.create_user(s, email=f"{role}@example.net", now=now, role=role)
+            _, clear = accounts.issue_token(s, user=user, name="t", now=now)
+            s.commit()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://test", headers=bearer(clear)) as c:
+            for fmt, action in (("json", Action.READ), ("csv", Action.EXPORT),
+                                ("pdf", Action.EXPORT)):
+                allowed = (scope_for(role, Resource.REPORT, Action.READ) is not None
+                           and scope_for(role, Resource.REPORT, action) is not None)
+                answer = await c.get(f"{BASE}/sessions", params={**PERIOD, "format": fmt})
+                assert answer.status_code == (200 if allowed else 403), (role, fmt)

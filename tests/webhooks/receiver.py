@@ -34,6 +34,8 @@ class Receiver:
     script: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # When set, requests wait for it before answering (a receiver that hangs).
+    hold: threading.Event | None = None
 
     def check(self, header: str, body: bytes) -> bool:
         parts = dict(p.split("=", 1) for p in header.split(","))
@@ -54,8 +56,9 @@ class Receiver:
 
 
 @contextmanager
-def receiver(secret: str, script: list[int] | None = None) -> Iterator[Receiver]:
-    state = Receiver(secret=secret, script=list(script or []))
+def receiver(secret: str, script: list[int] | None = None,
+             hold: threading.Event | None = None) -> Iterator[Receiver]:
+    state = Receiver(secret=secret, script=list(script or []), hold=hold)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -66,6 +69,8 @@ def receiver(secret: str, script: list[int] | None = None) -> Iterator[Receiver]
                 code = state.script.pop(0) if state.script else 200
             if not ok:
                 code = 401
+            if state.hold is not None:
+                state.hold.wait(30)
             reply = b'{"received": true}' if code < 300 else b"receiver says no"
             self.send_response(code)
             self.send_header("Content-Length", str(len(reply)))
@@ -82,6 +87,8 @@ def receiver(secret: str, script: list[int] | None = None) -> Iterator[Receiver]
     try:
         yield state
     finally:
+        if hold is not None:
+            hold.set()
         server.shutdown()
         server.server_close()
         thread.join()

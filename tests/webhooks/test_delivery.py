@@ -214,3 +214,32 @@ async def test_ocpp201_transaction_events_become_the_same_session_events(
     assert (stopped["uid"], stopped["station_id"], stopped["evse_id"]) == ("tx-201", "CS1", 1)
     assert (stopped["energy_wh"], stopped["duration_s"], stopped["stop_reason"]) == (
         8000, 2400, "EVDisconnected")
+
+
+async def test_a_hanging_receiver_does_not_hold_up_ocpp(runtime: Runtime, ocpp_url: str) -> None:
+    import threading
+
+    seed(runtime, tokens={"TAG1": "Accepted"})
+    hold = threading.Event()
+    with receiver(SECRET, hold=hold) as rx:
+        _endpoint(runtime, rx.url, ["invoice.issued", "session.started", "session.stopped"])
+        _emit_invoice(runtime)
+        assert runtime.webhooks is not None
+        runtime.webhooks.wake()
+        await asyncio.to_thread(rx.wait_for, 1)  # the worker is now stuck in that request
+        cp = await RawStation.connect(f"{ocpp_url}/CP1")
+        await cp.ok("BootNotification", {"chargePointVendor": "ACME", "chargePointModel": "X"})
+        at = datetime.now(UTC)
+        start = await cp.ok("StartTransaction", {"connectorId": 1, "idTag": "TAG1",
+                                                 "meterStart": 0, "timestamp": at.isoformat()})
+        await cp.ok("StopTransaction", {"transactionId": start["transactionId"],
+                                        "meterStop": 100, "timestamp": at.isoformat()})
+        await cp.close()
+        assert not hold.is_set()  # all answered while the receiver still hangs
+        # ... and the session events are already in the outbox, not waiting for the sender.
+        await _until(lambda: len(_deliveries(runtime)) == 3)
+        assert not hold.is_set()
+        hold.set()
+        got = await asyncio.to_thread(rx.wait_for, 3)
+    assert sorted(r.json["type"] for r in got) == ["invoice.issued", "session.started",
+                                                    "session.stopped"]

@@ -58,3 +58,14 @@ def test_the_receiver_snippet_in_the_docs_verifies_our_signatures() -> None:
     assert check(SECRET, header, BODY + b"x") is False  # type: ignore[operator]
     assert check("wrong_secret_0123456", header, BODY) is False  # type: ignore[operator]
     assert check(SECRET, header_value(SECRET, now - 1000, BODY), BODY) is False  # type: ignore[operator]
+
+
+def test_retry_policy_doubles_up_to_the_cap() -> None:
+    from datetime import timedelta
+
+    from chargegrid.webhooks.deliveries import RetryPolicy
+
+    policy = RetryPolicy(max_attempts=10, base=timedelta(seconds=30), cap=timedelta(hours=1))
+    assert [policy.delay(n).total_seconds() for n in range(1, 9)] == [
+        30, 60, 120, 240, 480, 960, 1920, 3600]
+    assert policy.delay(500) == timedelta(hours=1)

@@ -1,9 +1,10 @@
 """The delivery worker: turns bus events into outbox rows and posts due deliveries.
 
-It never blocks OCPP handling: the bus subscriber only appends to a queue and wakes the
-worker; database work goes through the batch writer (the one writing thread) and idle
-checks run in a thread; HTTP is asynchronous with a timeout per request. Deliveries are
-stored before they are sent, so a restart resumes them.
+It never blocks OCPP handling: the bus subscriber only appends to a queue and schedules a
+small task that stores the events (through the batch writer, the one writing thread), apart
+from the sender, so a hanging receiver does not delay storing; idle checks run in a thread;
+HTTP is asynchronous with a timeout per request. Deliveries are stored before they are
+sent, so a restart resumes them.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class WebhookWorker:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._store_task: asyncio.Task[None] | None = None
 
     # --- wiring -----------------------------------------------------------------------
 
@@ -69,7 +71,22 @@ class WebhookWorker:
             self._queue.append((SESSION_STOPPED, event.transaction_id))
         else:
             return
-        self.wake()
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._schedule_store)
+
+    def _schedule_store(self) -> None:
+        """Store bus events at once, even while the sender waits on a slow receiver."""
+        if self._store_task is None or self._store_task.done():
+            self._store_task = asyncio.create_task(self._store_and_wake(),
+                                                   name="webhook-outbox-store")
+
+    async def _store_and_wake(self) -> None:
+        try:
+            while self._queue:
+                await self._store_queued_events()
+        except Exception:
+            log.exception("storing webhook events failed; retrying at the next pass")
+        self._wake.set()
 
     def wake(self) -> None:
         """Look for work now rather than at the next poll (safe from any thread)."""
@@ -88,6 +105,10 @@ class WebhookWorker:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        store, self._store_task = self._store_task, None
+        if store is not None:
+            with contextlib.suppress(Exception):
+                await store
         if self._queue and self._writer.running:
             await self._store_queued_events()
         self._loop = None
