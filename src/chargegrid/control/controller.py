@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 Allocator = Callable[[dict[str, Any]], dict[str, Any]]
 FallbackPlanner = Callable[[SiteConfig], dict[str, float]]
 PhaseLoad = dict[str, float]
+READING_MARGIN = timedelta(seconds=3)
 # Temporary limits imposed from outside (grid operator signal, API): node → per-phase amps.
 ExternalLimits = Callable[[datetime], dict[str, PhaseLoad]]
 
@@ -170,6 +171,12 @@ class SiteController:
             pid = point.point_id
             sent = self.sent.get(pid)
             state = self.live.station(point.station_id)
+            if (sent is not None and sent.purpose == "TxProfile"
+                    and not state.evse(point.evse_id).in_session):
+                # A TxProfile ends with its transaction: the station is back at its
+                # fallback, and a new session there must count as a raise from it.
+                del self.sent[pid]
+                continue
             if (sent is None or sent.purpose != "TxDefaultProfile" or not state.connected
                     or state.evse(point.evse_id).in_session or sent.valid_until <= now):
                 continue
@@ -198,7 +205,9 @@ class SiteController:
         # reading (a point raised since drew less then), its latest sample (one lowered
         # since draws less now), and the limit in force (one lowered but not yet
         # re-measured cannot draw more).
-        readings_at = self.meters.oldest_reading(now) or now
+        # Readings are stamped when they reach us, a little after the meter measured:
+        # look a margin further back so no sample taken after the measurement counts.
+        readings_at = (self.meters.oldest_reading(now) or now) - READING_MARGIN
         ev: dict[str, PhaseLoad] = {}
         spare: dict[str, PhaseLoad] = {}
         for point in config.points:
