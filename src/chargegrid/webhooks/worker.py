@@ -36,6 +36,7 @@ from chargegrid.webhooks.signing import (
 
 log = logging.getLogger(__name__)
 RESPONSE_READ_BYTES = 4096
+STOP_GRACE_S = 5.0
 
 
 class WebhookWorker:
@@ -103,12 +104,19 @@ class WebhookWorker:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # A receiver that never answers must not hold the server's shutdown: the
+            # deliveries stay pending in the database and are resent after the restart.
+            done, _ = await asyncio.wait({task}, timeout=STOP_GRACE_S)
+            if not done:
+                log.warning("webhook worker did not stop within %.0f s; left behind",
+                            STOP_GRACE_S)
         store, self._store_task = self._store_task, None
         if store is not None:
-            with contextlib.suppress(Exception):
-                await store
+            done, _ = await asyncio.wait({store}, timeout=STOP_GRACE_S)
+            if not done:
+                log.warning("storing queued webhook events did not finish in time")
+            elif not store.cancelled() and store.exception() is not None:
+                log.warning("storing queued webhook events failed: %s", store.exception())
         if self._queue and self._writer.running:
             await self._store_queued_events()
         self._loop = None
