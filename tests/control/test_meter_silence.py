@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiomqtt
@@ -62,7 +62,10 @@ async def test_building_load_and_meter_silence(runtime: Runtime) -> None:
     for sid in ("M1", "M2"):
         controller.notify(StationConnected(sid, now))
         controller.notify(TransactionStarted(sid, 1, 1, now))
-        controller.notify(PhaseCurrents(sid, 1, {"L1": 20.0, "L2": 20.0, "L3": 20.0}, now))
+        # Drawing for a while already: the EV credit is taken as of (a margin before) the
+        # meter reading, so a sample from just now would not count yet.
+        controller.notify(PhaseCurrents(sid, 1, {"L1": 20.0, "L2": 20.0, "L3": 20.0},
+                                        now - timedelta(seconds=10)))
     await meters.start()
     try:
         async with aiomqtt.Client("127.0.0.1", 1883) as client:

@@ -13,7 +13,6 @@ message after a reconnect, QoS 1 redelivery) is stored once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -36,6 +35,7 @@ from chargegrid.store.models import ExternalLimit
 log = logging.getLogger(__name__)
 
 SITE_PLACEHOLDER = "{site_id}"
+STOP_TIMEOUT_S = 5.0
 
 SiteWaker = Callable[[int], None]
 
@@ -204,11 +204,17 @@ class ExternalLimitsSubscriber:
             self._task = asyncio.create_task(self._run(), name="external-limits-mqtt")
 
     async def stop(self) -> None:
+        """Cancel the subscription; shutdown never waits more than `STOP_TIMEOUT_S` on a
+        broker that does not answer the disconnect."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT_S)
+            if not done:
+                log.warning("external limits subscription did not stop in %.0f s; left behind",
+                            STOP_TIMEOUT_S)
+            elif not task.cancelled() and task.exception() is not None:
+                log.error("external limits subscription had failed: %r", task.exception())
         self.subscribed.clear()
 
     async def handle(self, topic: str, raw: bytes | str) -> ExternalLimit | None:

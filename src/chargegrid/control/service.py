@@ -24,6 +24,7 @@ from chargegrid.services.commands import CommandService
 from chargegrid.store.models import Site, Station
 
 log = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 5.0
 
 
 class ControlService:
@@ -113,7 +114,11 @@ class ControlService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if controller is not None and controller.meters is not None:
-            await controller.meters.stop()
+            stopping = asyncio.create_task(controller.meters.stop())
+            done, _ = await asyncio.wait({stopping}, timeout=STOP_TIMEOUT_S)
+            if not done:  # a meter connection that hangs must not hang the shutdown
+                log.warning("site %s: meters did not stop in %.0f s; left behind", site_id,
+                            STOP_TIMEOUT_S)
 
     async def _refresh_loop(self) -> None:
         while True:
