@@ -18,6 +18,7 @@ from chargegrid.runtime import Runtime
 from chargegrid.services import adhoc, stations, tariffs
 from chargegrid.simulator import SimulatedStation, Vehicle
 from chargegrid.store.models import Station
+from tests.api.conftest import anon, app, client, tokens  # noqa: F401 (API fixtures, QR sheet)
 
 # 0.40/kWh + 1.20/h + 0.50 per session, 20 % VAT: the tariff assigned to the QR stations.
 PRICE = adhoc.AdhocPrice(currency="EUR", energy_per_kwh=Decimal("0.40"),
@@ -50,8 +51,8 @@ def web_app(runtime: Runtime) -> FastAPI:
 async def browser_client(web_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An anonymous client (a driver's phone) that shows every redirect."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web_app),
-                                 base_url="http://test", follow_redirects=False) as client:
-        yield client
+                                 base_url="http://test", follow_redirects=False) as http:
+        yield http
 
 
 def register(runtime: Runtime, *station_ids: str) -> None:

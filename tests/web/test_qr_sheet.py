@@ -19,8 +19,6 @@ from chargegrid.runtime import Runtime
 from chargegrid.store.models import Connector, Station
 from tests.api.conftest import Tokens, bearer
 
-pytest_plugins = ["tests.api.conftest"]
-
 
 def add_station(runtime: Runtime, station_id: str, connectors: int) -> None:
     now = runtime.clock.now()
