@@ -12,6 +12,14 @@ controller until its meter reports it, so between the step and the controller's 
 (the first reading taken after the step, then a full control cycle that started after it)
 a node may exceed its limit by at most that rise. And the capacity is used: each time demand
 exceeds supply, the connection point (HV) reaches ≥ 90 % on its busiest phase.
+
+NOT collected by default (the file name does not start with `test_`) because it does not
+pass reliably yet: in about half the runs on a loaded machine a node (HV, once UV4) is
+exceeded by 0.5–12 A outside the documented transient; the cause is not found yet (see
+docs/ems-control.md, "Acceptance test"). Run it explicitly:
+
+    CHARGEGRID_TEST_DATABASE=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider \
+        tests/control/acceptance_site.py
 """
 
 from __future__ import annotations
