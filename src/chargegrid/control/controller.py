@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -99,6 +100,8 @@ class SiteController:
         self.cycles = 0
         self.history = LoadHistory(site_id)
         self.rotation = Rotation(self.options.rotation_s)
+        # (when accepted, limit) per point: what it may have drawn since a meter read.
+        self._limit_log: dict[str, deque[tuple[datetime, float]]] = {}
 
     def notify(self, event: Event) -> None:
         """Bus subscriber: update live state and ask for a new allocation soon."""
@@ -176,6 +179,7 @@ class SiteController:
                 # A TxProfile ends with its transaction: the station is back at its
                 # fallback, and a new session there must count as a raise from it.
                 del self.sent[pid]
+                self._record_limit(pid, self.fallbacks.get(pid, 0.0))
                 continue
             if (sent is None or sent.purpose != "TxDefaultProfile" or not state.connected
                     or state.evse(point.evse_id).in_session or sent.valid_until <= now):
@@ -184,6 +188,22 @@ class SiteController:
             if sent.limit_a != fallback_a:
                 resets[pid] = fallback_a
         return resets
+
+    def _least_limit_since(self, point: PointConfig, since: datetime, now: datetime) -> float:
+        """The lowest limit the point had in force from `since` until now (0 if it went
+        below the point's minimum: the vehicle stopped); unknown history counts as 0."""
+        log_ = self._limit_log.get(point.point_id)
+        least = self._effective_limit(point.point_id, now)
+        if log_:
+            before = [a for t, a in log_ if t <= since]
+            if not before and log_[0][0] > since:
+                return 0.0
+            least = min([least, *before[-1:], *(a for t, a in log_ if t > since)])
+        return 0.0 if least < point.min_a else least
+
+    def _record_limit(self, pid: str, amps: float) -> None:
+        log_ = self._limit_log.setdefault(pid, deque(maxlen=64))
+        log_.append((self._clock.now(), floor_tenth(amps)))
 
     def _effective_limit(self, pid: str, now: datetime) -> float:
         """What the point's station applies now: its live limit while valid, else its
@@ -213,12 +233,12 @@ class SiteController:
         for point in config.points:
             grid = point.grid_phases()
             evse = self.live.station(point.station_id).evse(point.evse_id)
-            then = evse.currents_as_of(readings_at)
-            cap = self._effective_limit(point.point_id, now)
+            least = evse.least_since(readings_at)
+            cap = self._least_limit_since(point, readings_at, now)
             for k, station_phase in enumerate(PHASES):
                 g = PHASES[grid[k]]
                 ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += min(
-                    evse.currents.get(station_phase, 0.0), then.get(station_phase, 0.0), cap)
+                    evse.currents.get(station_phase, 0.0), least.get(station_phase, 0.0), cap)
                 spare.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += (
                     self.fallbacks.get(point.point_id, 0.0))
         result = base_load.compute(list(config.topology.get("nodes", [])),
@@ -264,6 +284,7 @@ class SiteController:
                         failed[pid] = err.message
                         return
                     if result.status == "Accepted":
+                        self._record_limit(pid, amps)
                         self.purpose[pid] = purpose
                         assert profile.valid_to is not None
                         self.sent[pid] = SentLimit(amps, profile.valid_to, purpose)

@@ -43,6 +43,19 @@ class EvseState:
     # is paused again for the unbalance, and so on, every cycle.
     phases_seen: int | None = None
 
+    def least_since(self, at: datetime) -> dict[str, float]:
+        """Per phase, the least of the sample in force at `at` and every later one ({} when
+        none is known at `at`): a draw that dipped and came back is not missed."""
+        start = self.currents_as_of(at)
+        if not start:
+            return {}
+        least = dict(start)
+        for when, currents in self.history:
+            if when > at:
+                for phase in list(least):
+                    least[phase] = min(least[phase], currents.get(phase, 0.0))
+        return least
+
     def currents_as_of(self, at: datetime) -> dict[str, float]:
         """The last sample taken at or before `at` ({} when none is known: a session that
         started since, or history too short)."""
