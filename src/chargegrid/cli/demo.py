@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy.orm import Session
 
+from chargegrid.billing.tariff import Band, Prices, TariffVersion
 from chargegrid.cli.context import load_settings
 from chargegrid.cli.serve import serve_until_stopped
 from chargegrid.runtime import Runtime
-from chargegrid.services import accounts, id_tokens, sites
+from chargegrid.services import accounts, id_tokens, sites, tariffs
 from chargegrid.services import stations as stations_service
 from chargegrid.settings import Settings
 from chargegrid.simulator.fleet import Fleet, TrafficOptions
@@ -86,8 +89,29 @@ def prepare(runtime: Runtime) -> str:
         for tag in DEMO_TAGS:
             if id_tokens.get_by_token(session, token=tag) is None:
                 id_tokens.create(session, token=tag, label="demo card", now=now)
+        _demo_tariff(session, organisation_id=user.organisation_id, now=now)
         session.commit()
     return token
+
+
+DEMO_TARIFF = "Demo: peak / off-peak"
+
+
+def _demo_tariff(session: Session, *, organisation_id: int, now: datetime) -> None:
+    """A tariff for every demo station (once), so sessions are priced and the drivers' QR
+    page can sell a charge: 0.35 EUR/kWh by day, 0.22 at night (22:00-06:00 Paris),
+    1 EUR per session, 20 % VAT."""
+    if any(t.name == DEMO_TARIFF for t in tariffs.list_tariffs(
+            session, organisation_id=organisation_id)):
+        return
+    tariff = tariffs.create(session, organisation_id=organisation_id, name=DEMO_TARIFF,
+                            currency="EUR", now=now)
+    night = Band("off-peak", time(22, 0), time(6, 0), Prices(Decimal("0.22")))
+    tariffs.add_version(session, tariff_id=tariff.id, now=now, version=TariffVersion(
+        id=0, valid_from=datetime(2026, 1, 1, tzinfo=UTC), timezone="Europe/Paris",
+        base=Prices(Decimal("0.35")), bands=(night,), session_fee=Decimal("1.00"),
+        vat_rate=Decimal("0.20")))
+    tariffs.assign(session, tariff_id=tariff.id, now=now)
 
 
 def banner(settings: Settings, token: str, stations: int) -> str:
@@ -105,6 +129,8 @@ def banner(settings: Settings, token: str, stations: int) -> str:
         f"  Simulated     {stations} stations: DEMO-001… on OCPP 1.6, DEMO-201-001… on 2.0.1;"
         f" tags {', '.join(DEMO_TAGS)}",
         f"  Site          '{DEMO_SITE}' under load management: {api}/api/v1/sites",
+        f"  Driver page   {api}/c/DEMO-001/1  (QR-code charging; test card 4242 4242 4242 4242;"
+        " sheet: chargegrid station qr DEMO-001)",
         "",
     ])
 
