@@ -8,7 +8,7 @@ first), `site` a site's name.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -46,20 +46,9 @@ def _resolve_users(session: Session, records: list[Record],
     else:  # one read of the organisation's users: cheaper than lookups by lower(email)
         ids = {str(email).lower(): int(uid) for email, uid in session.execute(
             select(User.email, User.id).where(User.organisation_id == organisation_id))}
-    errors: list[RowError] = []
-    for record in records:
-        if "user_email" not in record.values:
-            continue
-        email = record.values.pop("user_email")
-        if email is None:
-            record.values["user_id"] = None
-        elif email in ids:
-            record.values["user_id"] = ids[email]
-        else:
-            errors.append(RowError(record.line, "user_email",
-                                   f"no user {email!r} in organisation {organisation_id} "
-                                   "(import users first)"))
-    return errors
+    return _resolve(records, "user_email", "user_id", ids,
+                    lambda email: f"no user {email!r} in organisation {organisation_id} "
+                                  "(import users first)")
 
 
 def _resolve_sites(session: Session, records: list[Record],
@@ -67,18 +56,25 @@ def _resolve_sites(session: Session, records: list[Record],
     """`site` (a site's name) → `site_id`, among the organisation's sites."""
     ids = {str(name): int(sid) for name, sid in session.execute(
         select(Site.name, Site.id).where(Site.organisation_id == organisation_id))}
+    return _resolve(records, "site", "site_id", ids,
+                    lambda name: f"no site named {name!r} in organisation {organisation_id}")
+
+
+def _resolve(records: list[Record], field: str, target: str, ids: dict[str, int],
+             unknown: Callable[[object], str]) -> list[RowError]:
+    """Replace a reference column by the id it names (an empty cell clears it); a name
+    that is not there is the row's error."""
     errors: list[RowError] = []
     for record in records:
-        if "site" not in record.values:
+        if field not in record.values:
             continue
-        name = record.values.pop("site")
+        name = record.values.pop(field)
         if name is None:
-            record.values["site_id"] = None
+            record.values[target] = None
         elif name in ids:
-            record.values["site_id"] = ids[name]
+            record.values[target] = ids[name]
         else:
-            errors.append(RowError(record.line, "site",
-                                   f"no site named {name!r} in organisation {organisation_id}"))
+            errors.append(RowError(record.line, field, unknown(name)))
     return errors
 
 
