@@ -23,7 +23,7 @@ from chargegrid.ems.phases import PHASES
 from chargegrid.ems.problem import Problem, compile_scenario, overloaded
 from chargegrid.ems.rounding import round_down
 from chargegrid.ems.scenario import Scenario, parse_scenario
-from chargegrid.ems.waterfill import EPS, admit_packing, fill_packing
+from chargegrid.ems.waterfill import EPS, admit_packing_if_balanced, fill_packing
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,20 +47,6 @@ def _unbalance_holds(problem: Problem, x: list[float]) -> bool:
     return max(e) - min(e) <= problem.unbalance + EPS
 
 
-def _admissions_certified(problem: Problem, admitted: list[bool]) -> bool:
-    """Each admitted prefix's minimums satisfy the unbalance rule (so admission agrees)."""
-    if problem.unbalance is None:
-        return True
-    e = [0.0, 0.0, 0.0]
-    for i in problem.order:
-        if admitted[i]:
-            for p in problem.phases[i]:
-                e[p] += problem.lo[i]
-            if max(e) - min(e) > problem.unbalance + EPS:
-                return False
-    return True
-
-
 def exact_allocation(problem: Problem) -> tuple[list[float], str]:
     """Unrounded allocation and the method that produced it.
 
@@ -71,9 +57,11 @@ def exact_allocation(problem: Problem) -> tuple[list[float], str]:
     """
     if overloaded(problem):
         return [0.0] * problem.n, "infeasible"
-    admitted = admit_packing(problem)
+    certified = admit_packing_if_balanced(problem)
     method = "waterfill"
-    if not _admissions_certified(problem, admitted):
+    if certified is not None:
+        admitted = certified
+    else:
         admission = admit_balanced(problem)
         admitted = admission.admitted
         method = "balanced+lp-admission" if admission.lp_checks else "balanced"
@@ -101,13 +89,14 @@ def allocation_to_dict(scenario: Scenario, result: Allocation) -> dict[str, Any]
     problem = result.problem
     stations: dict[str, Any] = {}
     node_load = list(problem.base_through)
-    for i, station in enumerate(scenario.stations):
-        value = result.limit_a[i]
-        on = problem.phases[i]
+    l1, l2, l3 = PHASES
+    for station, value, on, cons in zip(scenario.stations, result.limit_a, problem.phases,
+                                        problem.cons, strict=True):
         stations[station.id] = {"limit_a": value, "phases": {
-            name: value if k in on else 0.0 for k, name in enumerate(PHASES)}}
+            l1: value if 0 in on else 0.0, l2: value if 1 in on else 0.0,
+            l3: value if 2 in on else 0.0}}
         if value:
-            for c in problem.cons[i]:
+            for c in cons:
                 node_load[c] += value
     nodes = {node_id: {name: round(node_load[3 * k + p], 3) + 0.0
                        for p, name in enumerate(PHASES)}

@@ -29,14 +29,22 @@ def pair_sides(problem: Problem, x: list[float]) -> dict[tuple[int, int], float]
     `E_q - E_p` is `side[q, p] - side[p, q]`: stations on both phases or on neither (all
     3-phase vehicles) cancel out.
     """
-    side = dict.fromkeys(PAIRS, 0.0)
+    sums = [0.0] * len(PAIRS)
     for i, value in enumerate(x):
-        ph = problem.phases[i]
-        if value and len(ph) < 3:
-            for q, p in PAIRS:
-                if q in ph and p not in ph:
-                    side[q, p] += value
-    return side
+        if value:
+            for t in _SIDES[problem.phases[i]]:
+                sums[t] += value
+    return dict(zip(PAIRS, sums, strict=True))
+
+
+def _pairs_on(ph: tuple[int, ...]) -> tuple[int, ...]:
+    """Indices into `PAIRS` of the pairs (q, p) with q in `ph` and p not in `ph`."""
+    return tuple(t for t, (q, p) in enumerate(PAIRS) if q in ph and p not in ph)
+
+
+# every sorted phase set a vehicle can load (1, 2 or 3 phases)
+_SIDES: dict[tuple[int, ...], tuple[int, ...]] = {
+    ph: _pairs_on(ph) for ph in ((0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2))}
 
 
 def fill_balanced(problem: Problem, admitted: list[bool],

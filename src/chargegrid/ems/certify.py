@@ -89,14 +89,17 @@ def is_lexmax(problem: Problem, admitted: list[bool], x: list[float]) -> bool:
         if not admitted[i] or x[i] >= hi[i] - TOL:
             continue
         k, v = prio[i], x[i]
-        if any(tight[c] and low_class.get(c, k) >= k and top.get((c, k), -1.0) <= v + TOL
-               for c in cons[i]):
-            continue                                              # P1
-        if not pairs:
-            return False
-        pending.setdefault((k, v), []).append(i)
+        for c in cons[i]:
+            if tight[c] and low_class.get(c, k) >= k and top.get((c, k), -1.0) <= v + TOL:
+                break                                             # P1
+        else:
+            if not pairs:
+                return False
+            pending.setdefault((k, v), []).append(i)
+    # only stations on fewer than three phases can be on one side of a pair
+    sided = [j for j in range(n) if admitted[j] and len(pr.phases[j]) < 3]
     for (k, v), group in pending.items():
-        blocked = _pairs_blocking(pr, admitted, x, tight, pairs, raised, k, v)
+        blocked = _pairs_blocking(pr, sided, x, tight, pairs, raised, k, v)
         for i in group:
             ph = pr.phases[i]
             if not any(q in ph and p not in ph for q, p in blocked):
@@ -104,36 +107,42 @@ def is_lexmax(problem: Problem, admitted: list[bool], x: list[float]) -> bool:
     return True
 
 
-def _pairs_blocking(pr: Problem, admitted: list[bool], x: list[float], tight: list[bool],
+def _pairs_blocking(pr: Problem, sided: list[int], x: list[float], tight: list[bool],
                     pairs: list[tuple[int, int]], raised: list[bool], k: int,
                     v: float) -> list[tuple[int, int]]:
-    """Tight pairs (q, p) that P2 proves blocking for a class-k station at value v."""
+    """Tight pairs (q, p) that P2 proves blocking for a class-k station at value v.
+
+    `sided`: the admitted stations on one or two phases (3-phase ones are on both sides of
+    every pair and cancel out).
+    """
     n = pr.n
-    lowerable = [raised[j] and (pr.priority[j] < k or (pr.priority[j] == k and x[j] > v + TOL))
+    prio, hi, cons = pr.priority, pr.hi, pr.cons
+    lowerable = [raised[j] and (prio[j] < k or (prio[j] == k and x[j] > v + TOL))
                  for j in range(n)]
     count = [0] * len(pr.cap)
     for j in range(n):
         if lowerable[j]:
-            for c in pr.cons[j]:
+            for c in cons[j]:
                 count[c] += 1
     out = []
     for q, p in pairs:
         good = True
-        for j in range(n):
-            if not admitted[j]:
-                continue
+        for j in sided:
             ph = pr.phases[j]
             if q in ph and p not in ph:
                 if lowerable[j]:
                     good = False
                     break
             elif p in ph and q not in ph:
-                if pr.priority[j] > k or x[j] >= pr.hi[j] - TOL:
+                if prio[j] > k or x[j] >= hi[j] - TOL:
                     continue
-                if any(tight[c] and count[c] - lowerable[j] == 0 for c in pr.cons[j]):
-                    continue
-                good = False
-                break
+                own = lowerable[j]
+                for c in cons[j]:
+                    if tight[c] and count[c] - own == 0:
+                        break
+                else:
+                    good = False
+                    break
         if good:
             out.append((q, p))
     return out

@@ -9,6 +9,7 @@ about what a constraint means.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from chargegrid.ems.scenario import Scenario
 from chargegrid.ems.topology import Tree
@@ -42,13 +43,7 @@ class Problem:
 
     def classes(self) -> list[list[int]]:
         """Station indices grouped by priority, highest first, each in admission order."""
-        groups: list[list[int]] = []
-        for i in self.order:
-            if groups and self.priority[groups[-1][0]] == self.priority[i]:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
-        return groups
+        return [list(group) for _, group in groupby(self.order, key=self.priority.__getitem__)]
 
 
 def compile_scenario(scenario: Scenario) -> Problem:
@@ -63,15 +58,25 @@ def compile_scenario(scenario: Scenario) -> Problem:
     limit = [n.limit_a[p] for n in scenario.nodes for p in range(3)]
     cap = tuple(limit[c] - base[c] for c in range(len(limit)))
     phases = tuple(s.grid_phases for s in scenario.stations)
-    cons = tuple(tuple(3 * a + p for a in tree.path[where[s.node]] for p in ph)
-                 for s, ph in zip(scenario.stations, phases, strict=True))
-    order = sorted(range(len(scenario.stations)),
-                   key=lambda i: (-scenario.stations[i].priority, i))
+    # stations on the same node with the same phases share one constraint tuple (a site has
+    # a few hundred such pairs for thousands of stations)
+    paths: dict[tuple[str, tuple[int, ...]], tuple[int, ...]] = {}
+    cons_list = []
+    for s, ph in zip(scenario.stations, phases, strict=True):
+        key = (s.node, ph)
+        path = paths.get(key)
+        if path is None:
+            path = paths[key] = tuple(3 * a + p for a in tree.path[where[s.node]] for p in ph)
+        cons_list.append(path)
+    cons = tuple(cons_list)
+    priority = tuple(s.priority for s in scenario.stations)
+    # highest priority first, ties in list order (the sort is stable)
+    order = sorted(range(len(priority)), key=lambda i: -priority[i])
     return Problem(
         tree=tree, cap=cap, base_through=tuple(base), limit=tuple(limit), phases=phases,
         cons=cons, lo=tuple(s.min_a for s in scenario.stations),
         hi=tuple(s.max_a for s in scenario.stations),
-        priority=tuple(s.priority for s in scenario.stations),
+        priority=priority,
         wants=tuple(s.charging and s.max_a > 0 and s.min_a <= s.max_a
                     for s in scenario.stations),
         order=tuple(order), unbalance=scenario.unbalance_limit_a)

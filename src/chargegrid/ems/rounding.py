@@ -49,13 +49,18 @@ def _loads(problem: Problem, r: list[float]) -> tuple[list[float], list[float]]:
     return load, e
 
 
+def _by_low_priority(problem: Problem) -> list[int]:
+    """Stations lowest priority first, later in the list first within a priority."""
+    return sorted(range(problem.n), key=lambda i: (problem.priority[i], -i))
+
+
 def _repair_once(problem: Problem, exact: list[float], r: list[float]) -> bool:
-    """Fix the first violation found; False when there is none."""
+    """Fix the first violation found; False when there is none (the usual case: the order
+    of who gives up current is only sorted when something must be given up)."""
     load, e = _loads(problem, r)
-    by_low_priority = sorted(range(problem.n), key=lambda i: (problem.priority[i], -i))
     for c, value in enumerate(load):
         if value > problem.cap[c] + TOL:          # only float noise can get here
-            for i in by_low_priority:
+            for i in _by_low_priority(problem):
                 if r[i] > 0 and c in problem.cons[i]:
                     r[i] = 0.0 if r[i] - STEP < problem.lo[i] else floor_tenth(r[i] - STEP)
                     return True
@@ -84,6 +89,7 @@ def _repair_once(problem: Problem, exact: list[float], r: list[float]) -> bool:
                     e[a] += STEP
                 need -= STEP
     # 2. take tenths from the high phase (never below min_a)
+    by_low_priority = _by_low_priority(problem)
     for i in by_low_priority:
         ph = problem.phases[i]
         if need <= TOL:

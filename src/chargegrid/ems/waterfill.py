@@ -28,17 +28,44 @@ EPS = 1e-9
 
 def admit_packing(problem: Problem) -> list[bool]:
     """Minimum first: admit in priority/list order while all minimums fit the node limits."""
+    admitted = _admit(problem, None)
+    assert admitted is not None
+    return admitted
+
+
+def admit_packing_if_balanced(problem: Problem) -> list[bool] | None:
+    """`admit_packing`, or None as soon as an admitted prefix's minimums break the unbalance
+    rule: then the rule may change who is admitted and `balance.admit_balanced` decides.
+
+    When it returns a list, every admission is certified: the admitted minimums, in
+    admission order, satisfy the rule, so the set is the one the spec's rule gives.
+    """
+    return _admit(problem, problem.unbalance)
+
+
+def _admit(problem: Problem, unbalance: float | None) -> list[bool] | None:
     load = [0.0] * len(problem.cap)
     admitted = [False] * problem.n
-    cap = problem.cap
+    cap, cons, phases, lo, wants = (problem.cap, problem.cons, problem.phases, problem.lo,
+                                    problem.wants)
+    e = [0.0, 0.0, 0.0]
     for i in problem.order:
-        if not problem.wants[i]:
+        if not wants[i]:
             continue
-        m = problem.lo[i]
-        if all(load[c] + m <= cap[c] + EPS for c in problem.cons[i]):
-            for c in problem.cons[i]:
+        m = lo[i]
+        ci = cons[i]
+        for c in ci:
+            if load[c] + m > cap[c] + EPS:
+                break
+        else:
+            for c in ci:
                 load[c] += m
             admitted[i] = True
+            if unbalance is not None:
+                for p in phases[i]:
+                    e[p] += m
+                if max(e) - min(e) > unbalance + EPS:
+                    return None
     return admitted
 
 
@@ -58,7 +85,15 @@ def fill_packing(problem: Problem, admitted: list[bool],
         cap += [limit for _, _, limit in pair_caps]
         extra = {ph: tuple(base + k for k, (q, p, _) in enumerate(pair_caps)
                            if q in ph and p not in ph) for ph in set(problem.phases)}
-        cons = [c + extra[ph] for c, ph in zip(problem.cons, problem.phases, strict=True)]
+        # a path's constraints fix its phases, so each distinct path is extended once
+        extended: dict[tuple[int, ...], tuple[int, ...]] = {}
+        widened: list[tuple[int, ...]] = []
+        for path, ph in zip(problem.cons, problem.phases, strict=True):
+            full = extended.get(path)
+            if full is None:
+                full = extended[path] = path + extra[ph]
+            widened.append(full)
+        cons = widened
     x = [problem.lo[i] if admitted[i] else 0.0 for i in range(problem.n)]
     slack = list(cap)
     for i in range(problem.n):
@@ -76,83 +111,92 @@ def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[flo
                 members: list[int], x: list[float], slack: list[float]) -> None:
     """Raise `members` from their minimum; `slack` is updated to the final values.
 
-    Per-constraint state lives in flat lists and the slack update ("advance constraint c to
-    level t") is inlined: this loop is the engine's hot path.
+    Per-constraint and per-station state lives in flat lists (no sets, no closures) and the
+    slack update ("advance constraint c to level t") is inlined: this loop is the engine's
+    hot path, run once per class and up to five times per allocation.
     """
     lo, hi = problem.lo, problem.hi
     size = len(cap)
     slope = [0] * size
     ref = [0.0] * size
     version = [0] * size
-    in_con: dict[int, list[int]] = {}
-    closed: set[int] = set()
-    frozen: set[int] = set()
-    rising: set[int] = set()
-    events: list[tuple[float, int, int, int]] = []  # (level, kind, index, version)
+    closed = [False] * size
+    in_con: list[list[int]] = [[] for _ in range(size)]
+    state = bytearray(problem.n)      # 0 waiting at its minimum, 1 rising, 2 frozen
+    # Stations share a few distinct minimums and maximums (6, 16, 32 A): one heap entry per
+    # (level, kind) holds all of them, in member order (the order one entry each would pop).
+    grouped: dict[tuple[float, int], list[int]] = {}
     for i in members:
         for c in cons[i]:
-            in_con.setdefault(c, []).append(i)
-        events.append((lo[i], 0, i, 0))   # kind 0: starts rising at its minimum
-        events.append((hi[i], 1, i, 0))   # kind 1: reaches its maximum
+            in_con[c].append(i)
+        grouped.setdefault((lo[i], 0), []).append(i)   # kind 0: starts rising at its minimum
+        grouped.setdefault((hi[i], 1), []).append(i)   # kind 1: reaches its maximum
+    groups = list(grouped.values())
+    # (level, kind, index, version): index is a group for kinds 0/1, a constraint for kind 2
+    events = [(level, kind, g, 0) for g, (level, kind) in enumerate(grouped)]
     heapq.heapify(events)
     heappop, heappush = heapq.heappop, heapq.heappush
 
-    def stop(i: int, t: float, touched: set[int]) -> None:
-        rising.discard(i)
-        frozen.add(i)
-        x[i] = t
-        for c in cons[i]:
-            slack[c] -= slope[c] * (t - ref[c])
-            ref[c] = t
-            slope[c] -= 1
-            touched.add(c)
-
     # Events at the same level are handled as one batch and each touched constraint is
-    # rescheduled once: stations share a few distinct minimums and maximums (6, 16, 32 A),
-    # so this turns O(n d) heap pushes into O(levels * constraints).
+    # rescheduled once: O(levels * constraints) heap operations instead of O(n d).
     while events:
         t = events[0][0]
         touched: set[int] = set()
         tight: list[int] = []
         while events and events[0][0] <= t + 1e-12:
-            _, kind, k, ver = heappop(events)
+            _, kind, g, ver = heappop(events)
             if kind == 2:
-                if ver == version[k] and k not in closed:
-                    tight.append(k)
+                if ver == version[g] and not closed[g]:
+                    tight.append(g)
                 continue
-            if k in frozen:
-                continue
-            if kind == 1:
-                if k in rising:
-                    stop(k, t, touched)
+            for k in groups[g]:
+                if state[k] == 2:
+                    continue
+                if kind == 1:
+                    if state[k] == 1:          # stops at its maximum
+                        x[k] = t
+                        for c in cons[k]:
+                            slack[c] -= slope[c] * (t - ref[c])
+                            ref[c] = t
+                            slope[c] -= 1
+                            touched.add(c)
+                    state[k] = 2               # (max == min: stays at its minimum)
+                    continue
+                if lo[k] >= hi[k]:
+                    state[k] = 2
+                    continue
+                ck = cons[k]
+                for c in ck:
+                    if closed[c]:
+                        state[k] = 2
+                        break
                 else:
-                    frozen.add(k)     # max == min: stays at its minimum
-                continue
-            if lo[k] >= hi[k] or any(c in closed for c in cons[k]):
-                frozen.add(k)
-                continue
-            rising.add(k)
-            for c in cons[k]:
-                slack[c] -= slope[c] * (t - ref[c])
-                ref[c] = t
-                slope[c] += 1
-                touched.add(c)
+                    state[k] = 1
+                    for c in ck:
+                        slack[c] -= slope[c] * (t - ref[c])
+                        ref[c] = t
+                        slope[c] += 1
+                        touched.add(c)
         for c in tight:
-            if c in closed:
+            if closed[c]:
                 continue
             slack[c] -= slope[c] * (t - ref[c])
             ref[c] = t
             if slack[c] > EPS * (1.0 + abs(cap[c])):
                 touched.add(c)        # a slope change in this batch moved it later
                 continue
-            closed.add(c)
+            closed[c] = True
             for i in in_con[c]:
-                if i in rising:
-                    stop(i, t, touched)
-                elif i not in frozen:
-                    frozen.add(i)     # waiting at its minimum: stuck there
+                if state[i] == 1:      # rising: stops at the level
+                    x[i] = t
+                    for d in cons[i]:
+                        slack[d] -= slope[d] * (t - ref[d])
+                        ref[d] = t
+                        slope[d] -= 1
+                        touched.add(d)
+                state[i] = 2          # (waiting at its minimum: stuck there)
         for c in touched:
-            if c not in closed:
+            if not closed[c]:
                 version[c] += 1
                 if slope[c] > 0:
                     heappush(events, (ref[c] + max(slack[c], 0.0) / slope[c], 2, c,
