@@ -23,9 +23,13 @@ from collections.abc import Callable
 from typing import Any
 
 from chargegrid.ems import allocate_scenario, parse_scenario
-from chargegrid.ems.allocate import exact_allocation
+from chargegrid.ems.allocate import allocate, allocation_to_dict, exact_allocation
+from chargegrid.ems.balance import admit_balanced
+from chargegrid.ems.balanced_fill import fill_balanced
 from chargegrid.ems.lp_reference import allocate_lp
 from chargegrid.ems.problem import compile_scenario
+from chargegrid.ems.rounding import round_down
+from chargegrid.ems.waterfill import admit_packing_if_balanced, fill_packing
 
 
 def site(n_stations: int, *, unbalance: float | None, seed: int = 7) -> dict[str, Any]:
@@ -112,6 +116,38 @@ def seeds_report(seeds: int) -> None:
               + ", ".join(f"{m} {k}" for m, k in methods.most_common()))
 
 
+def stages_report(repeat: int) -> None:
+    """Where one 1,000-station allocation spends its time, stage by stage (median CPU ms of
+    each stage run alone on the same input; the stages of `allocate_scenario` in order)."""
+    for band in (True, False):
+        parts = [f"{name} {statistics.median(timed(fn, repeat)[1]):.2f}"
+                 for name, fn in _stages(site(1000, unbalance=20 if band else None))]
+        print(f"1,000 stations, unbalance {'20 A' if band else 'off'}, median CPU ms per stage: "
+              + ", ".join(parts))
+
+
+def _stages(raw: dict[str, Any]) -> list[tuple[str, Callable[[], object]]]:
+    scenario = parse_scenario(raw)
+    problem = compile_scenario(scenario)
+    certified = admit_packing_if_balanced(problem)
+    admitted = certified if certified is not None else admit_balanced(problem).admitted
+    first = fill_packing(problem, admitted)
+    exact, _ = exact_allocation(problem)
+    result = allocate(scenario)
+    stages: list[tuple[str, Callable[[], object]]] = [
+        ("parse", lambda: parse_scenario(raw)),
+        ("compile", lambda: compile_scenario(scenario)),
+        ("admission", (lambda: admit_packing_if_balanced(problem)) if certified is not None
+         else (lambda: admit_balanced(problem))),
+        ("water-filling", lambda: fill_packing(problem, admitted)),
+    ]
+    if problem.unbalance is not None:
+        stages.append(("capped fill + certificate",
+                       lambda: fill_balanced(problem, admitted, first)))
+    return [*stages, ("rounding", lambda: round_down(problem, exact)),
+            ("output dict", lambda: allocation_to_dict(scenario, result))]
+
+
 def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU (this thread) milliseconds per run.
 
@@ -184,6 +220,8 @@ def main() -> None:
         print(f"1,000 stations, unbalance {'20 A' if band else 'off'}: LP reference "
               f"{ref:.0f} ms CPU, engine (exact part) {eng:.1f} ms CPU, ratio LP/engine "
               f"{ref / eng:.1f}, max |engine - LP| {diff:.2e} A")
+    print()
+    stages_report(args.repeat)
     if args.seeds:
         print()
         seeds_report(args.seeds)

@@ -31,6 +31,10 @@ class Problem:
     wants: tuple[bool, ...]
     order: tuple[int, ...]
     unbalance: float | None
+    # distinct constraint tuples (one per node and phase set in use) and, per station, the
+    # index of its own: stations sharing one move together in the water-filling
+    cons_sets: tuple[tuple[int, ...], ...]
+    cons_id: tuple[int, ...]
 
     @property
     def n(self) -> int:
@@ -60,15 +64,17 @@ def compile_scenario(scenario: Scenario) -> Problem:
     phases = tuple(s.grid_phases for s in scenario.stations)
     # stations on the same node with the same phases share one constraint tuple (a site has
     # a few hundred such pairs for thousands of stations)
-    paths: dict[tuple[str, tuple[int, ...]], tuple[int, ...]] = {}
-    cons_list = []
+    known: dict[tuple[str, tuple[int, ...]], int] = {}
+    cons_sets: list[tuple[int, ...]] = []
+    cons_id: list[int] = []
     for s, ph in zip(scenario.stations, phases, strict=True):
         key = (s.node, ph)
-        path = paths.get(key)
-        if path is None:
-            path = paths[key] = tuple(3 * a + p for a in tree.path[where[s.node]] for p in ph)
-        cons_list.append(path)
-    cons = tuple(cons_list)
+        k = known.get(key)
+        if k is None:
+            k = known[key] = len(cons_sets)
+            cons_sets.append(tuple(3 * a + p for a in tree.path[where[s.node]] for p in ph))
+        cons_id.append(k)
+    cons = tuple(cons_sets[k] for k in cons_id)
     priority = tuple(s.priority for s in scenario.stations)
     # highest priority first, ties in list order (the sort is stable)
     order = sorted(range(len(priority)), key=lambda i: -priority[i])
@@ -79,7 +85,8 @@ def compile_scenario(scenario: Scenario) -> Problem:
         priority=priority,
         wants=tuple(s.charging and s.max_a > 0 and s.min_a <= s.max_a
                     for s in scenario.stations),
-        order=tuple(order), unbalance=scenario.unbalance_limit_a)
+        order=tuple(order), unbalance=scenario.unbalance_limit_a,
+        cons_sets=tuple(cons_sets), cons_id=tuple(cons_id))
 
 
 def overloaded(problem: Problem, tol: float = 1e-9) -> list[int]:

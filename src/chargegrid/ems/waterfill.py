@@ -78,64 +78,78 @@ def fill_packing(problem: Problem, admitted: list[bool],
     them to hold the strong side of an unbalance pair at the weak side's total plus the
     limit; they may start overfull (their stations then stay at their minimum).
     """
-    cons: Sequence[tuple[int, ...]] = problem.cons
+    sets: Sequence[tuple[int, ...]] = problem.cons_sets
     cap = list(problem.cap)
     if pair_caps:
         base = len(cap)
         cap += [limit for _, _, limit in pair_caps]
-        extra = {ph: tuple(base + k for k, (q, p, _) in enumerate(pair_caps)
-                           if q in ph and p not in ph) for ph in set(problem.phases)}
-        # a path's constraints fix its phases, so each distinct path is extended once
-        extended: dict[tuple[int, ...], tuple[int, ...]] = {}
-        widened: list[tuple[int, ...]] = []
-        for path, ph in zip(problem.cons, problem.phases, strict=True):
-            full = extended.get(path)
-            if full is None:
-                full = extended[path] = path + extra[ph]
-            widened.append(full)
-        cons = widened
+        # a constraint tuple fixes its phases (c % 3), hence its virtual constraints
+        sets = [path + tuple(base + k for k, (q, p, _) in enumerate(pair_caps)
+                             if q in path_phases and p not in path_phases)
+                for path in sets for path_phases in ({c % 3 for c in path},)]
+    cons_id = problem.cons_id
     x = [problem.lo[i] if admitted[i] else 0.0 for i in range(problem.n)]
     slack = list(cap)
     for i in range(problem.n):
         if admitted[i]:
-            for c in cons[i]:
+            for c in sets[cons_id[i]]:
                 slack[c] -= x[i]
     for group in problem.classes():
         members = [i for i in group if admitted[i]]
         if members:
-            _fill_class(problem, cons, cap, members, x, slack)
+            _fill_class(problem, sets, cap, members, x, slack)
     return x
 
 
-def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[float],
+def _fill_class(problem: Problem, sets: Sequence[tuple[int, ...]], cap: list[float],
                 members: list[int], x: list[float], slack: list[float]) -> None:
     """Raise `members` from their minimum; `slack` is updated to the final values.
 
-    Per-constraint and per-station state lives in flat lists (no sets, no closures) and the
-    slack update ("advance constraint c to level t") is inlined: this loop is the engine's
-    hot path, run once per class and up to five times per allocation.
+    This loop is the engine's hot path (once per class, up to five times per allocation),
+    hence flat lists for all state and two aggregations that keep it exact:
+
+    * stations that share a constraint tuple (same node, same phases: `Problem.cons_sets`)
+      change the slopes of the same constraints, so the events of one level add up a slope
+      change per tuple and apply it once (O(tuples * d), not O(stations * d));
+    * at one level, every constraint is first advanced to that level with the slope it had
+      before (a second advance at the same level adds exactly 0), so applying the changes
+      after the station events, in any order, gives the same floats as one by one.
     """
     lo, hi = problem.lo, problem.hi
+    cons_id = problem.cons_id
     size = len(cap)
     slope = [0] * size
     ref = [0.0] * size
     version = [0] * size
     closed = [False] * size
-    in_con: list[list[int]] = [[] for _ in range(size)]
     state = bytearray(problem.n)      # 0 waiting at its minimum, 1 rising, 2 frozen
+    set_closed = bytearray(len(sets))  # the tuple has a closed constraint
     # Stations share a few distinct minimums and maximums (6, 16, 32 A): one heap entry per
-    # (level, kind) holds all of them, in member order (the order one entry each would pop).
+    # (level, kind) holds all of them.
     grouped: dict[tuple[float, int], list[int]] = {}
+    by_set: dict[int, list[int]] = {}
     for i in members:
-        for c in cons[i]:
-            in_con[c].append(i)
+        by_set.setdefault(cons_id[i], []).append(i)
         grouped.setdefault((lo[i], 0), []).append(i)   # kind 0: starts rising at its minimum
         grouped.setdefault((hi[i], 1), []).append(i)   # kind 1: reaches its maximum
+    in_con: list[list[int]] = [[] for _ in range(size)]    # tuples through each constraint
+    for k in by_set:
+        for c in sets[k]:
+            in_con[c].append(k)
     groups = list(grouped.values())
     # (level, kind, index, version): index is a group for kinds 0/1, a constraint for kind 2
     events = [(level, kind, g, 0) for g, (level, kind) in enumerate(grouped)]
     heapq.heapify(events)
     heappop, heappush = heapq.heappop, heapq.heappush
+
+    def apply(change: dict[int, int], t: float, touched: set[int]) -> None:
+        """Advance the constraints of each changed tuple to t, then change their slopes."""
+        for k, delta in change.items():
+            for c in sets[k]:
+                slack[c] -= slope[c] * (t - ref[c])
+                ref[c] = t
+                slope[c] += delta
+                touched.add(c)
 
     # Events at the same level are handled as one batch and each touched constraint is
     # rescheduled once: O(levels * constraints) heap operations instead of O(n d).
@@ -143,40 +157,30 @@ def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[flo
         t = events[0][0]
         touched: set[int] = set()
         tight: list[int] = []
+        change: dict[int, int] = {}
         while events and events[0][0] <= t + 1e-12:
             _, kind, g, ver = heappop(events)
             if kind == 2:
                 if ver == version[g] and not closed[g]:
                     tight.append(g)
                 continue
-            for k in groups[g]:
-                if state[k] == 2:
+            for i in groups[g]:
+                if state[i] == 2:
                     continue
                 if kind == 1:
-                    if state[k] == 1:          # stops at its maximum
-                        x[k] = t
-                        for c in cons[k]:
-                            slack[c] -= slope[c] * (t - ref[c])
-                            ref[c] = t
-                            slope[c] -= 1
-                            touched.add(c)
-                    state[k] = 2               # (max == min: stays at its minimum)
-                    continue
-                if lo[k] >= hi[k]:
-                    state[k] = 2
-                    continue
-                ck = cons[k]
-                for c in ck:
-                    if closed[c]:
-                        state[k] = 2
-                        break
+                    if state[i] == 1:          # stops at its maximum
+                        x[i] = t
+                        k = cons_id[i]
+                        change[k] = change.get(k, 0) - 1
+                    state[i] = 2               # (max == min: stays at its minimum)
+                elif lo[i] >= hi[i] or set_closed[cons_id[i]]:
+                    state[i] = 2
                 else:
-                    state[k] = 1
-                    for c in ck:
-                        slack[c] -= slope[c] * (t - ref[c])
-                        ref[c] = t
-                        slope[c] += 1
-                        touched.add(c)
+                    state[i] = 1
+                    k = cons_id[i]
+                    change[k] = change.get(k, 0) + 1
+        apply(change, t, touched)
+        change = {}
         for c in tight:
             if closed[c]:
                 continue
@@ -186,15 +190,14 @@ def _fill_class(problem: Problem, cons: Sequence[tuple[int, ...]], cap: list[flo
                 touched.add(c)        # a slope change in this batch moved it later
                 continue
             closed[c] = True
-            for i in in_con[c]:
-                if state[i] == 1:      # rising: stops at the level
-                    x[i] = t
-                    for d in cons[i]:
-                        slack[d] -= slope[d] * (t - ref[d])
-                        ref[d] = t
-                        slope[d] -= 1
-                        touched.add(d)
-                state[i] = 2          # (waiting at its minimum: stuck there)
+            for k in in_con[c]:
+                set_closed[k] = 1
+                for i in by_set[k]:
+                    if state[i] == 1:      # rising: stops at the level
+                        x[i] = t
+                        change[k] = change.get(k, 0) - 1
+                    state[i] = 2          # (waiting at its minimum: stuck there)
+        apply(change, t, touched)
         for c in touched:
             if not closed[c]:
                 version[c] += 1
