@@ -9,6 +9,7 @@ batch is acknowledged, and a reader in the same session sees them after `flush_d
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
@@ -45,6 +46,15 @@ def _plain(table: Table, row: dict[str, Any]) -> bool:
     return all(_plain_column(table.c[name].type) for name in row)
 
 
+def _datetime_column(column_type: Any) -> bool:
+    if isinstance(column_type, UTCDateTime):
+        return True
+    try:
+        return column_type.python_type is datetime
+    except NotImplementedError:
+        return False
+
+
 def _plain_column(column_type: Any) -> bool:
     if isinstance(column_type, UTCDateTime):
         return True
@@ -68,21 +78,31 @@ def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any
     second thread: 231 → 30 ms per batch; idle: 1.37 → 1.11 ms)."""
     columns = tuple(rows[0])
     width = len(columns)
-    formatted: dict[datetime, str] = {}
-
-    def bind(value: Any) -> Any:
-        if not isinstance(value, datetime):
-            return value
-        text = formatted.get(value)
-        if text is None:
-            if value.tzinfo is None:
-                raise ValueError(f"naive or non-datetime value for a UTC column: {value!r}")
-            text = formatted[value] = value.astimezone(UTC).strftime(SQLITE_DATETIME)
-        return text
-
     if any(len(row) != width for row in rows):
         raise ValueError(f"deferred rows for {table.name} do not all name the same columns")
-    params = [bind(row[c]) for row in rows for c in columns]
+    formatted: dict[datetime, str] = {}
+
+    def as_text(value: Any) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        if value.tzinfo is None:
+            raise ValueError(f"naive or non-datetime value for a UTC column: {value!r}")
+        text = formatted[value] = value.astimezone(UTC).strftime(SQLITE_DATETIME)
+        return text
+
+    # One C-level lookup per row for the plain columns; only the datetime columns are
+    # converted in Python (a per-value function was most of this function's cost).
+    values = itemgetter(*columns) if width > 1 else (lambda row: (row[columns[0]],))
+    when = [i for i, name in enumerate(columns) if _datetime_column(table.c[name].type)]
+    params: list[Any] = []
+    for row in rows:
+        row_values = values(row)
+        if when:
+            row_values = list(row_values)
+            for i in when:
+                value = row_values[i]
+                row_values[i] = formatted.get(value) or as_text(value)
+        params += row_values
     connection = session.connection()
     start = 0
     for count in _statement_sizes(len(rows)):
