@@ -16,6 +16,7 @@ from chargegrid.ems.csv_tables import (
     tables_to_scenario,
 )
 from chargegrid.ems.phases import grid_phase, vehicle_grid_phases
+from chargegrid.ems.scenario import Station
 from tests.ems.scenarios import SEED, seed, seed_stations
 
 
@@ -25,6 +26,20 @@ def test_rotation_formula_from_the_spec() -> None:
     assert [grid_phase(2, "L", k) for k in range(3)] == [2, 1, 0]
     assert vehicle_grid_phases(0, "L", 2) == (0, 2)     # L1, L: L1 then L3
     assert vehicle_grid_phases(1, "R", 1) == (1,)
+
+
+def test_parsed_station_is_the_dataclass_built_normally() -> None:
+    """Parsing builds stations through the slot descriptors (speed): same object."""
+    raw = seed(stations=[{"id": "A", "model": "M", "node": "UV1", "phase_rotation": "L3",
+                          "field_rotation": "L", "max_a": 22, "min_a": 8, "priority": 2,
+                          "vehicle_phases": 2, "charging": False}])
+    parsed = parse_scenario(raw).stations[0]
+    built = Station(id="A", node="UV1", phase_rotation=2, field_rotation="L", max_a=22.0,
+                    min_a=8.0, priority=2, vehicle_phases=2, charging=False, model="M")
+    assert parsed == built and hash(parsed) == hash(built) and repr(parsed) == repr(built)
+    assert parsed.grid_phases == (1, 2)
+    with pytest.raises(AttributeError):
+        parsed.max_a = 32.0  # type: ignore[misc]
 
 
 BAD: list[tuple[str, Any, str]] = [
