@@ -184,9 +184,15 @@ class _Point:
             if cap_r <= TOL:
                 continue
             stack = [self.root]
+            cap, load = pr.cap, self.load
             while stack:
                 node = stack.pop()
-                if any(pr.cap[3 * node + a] - self.load[3 * node + a] <= TOL for a in ph):
+                room = True
+                for a in ph:
+                    if cap[3 * node + a] - load[3 * node + a] <= TOL:
+                        room = False
+                        break
+                if not room:
                     continue
                 for j in self.at_node.get((node, ph), ()):
                     step = min(need, cap_r, self.room(j))
