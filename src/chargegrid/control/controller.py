@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from chargegrid.bus.events import Event, StationDisconnected
 from chargegrid.clock import Clock
 from chargegrid.control import base_load, fallback, site_config, snapshot
+from chargegrid.control.ev_credit import (
+    LimitLog,
+    ReadingWindow,
+    by_grid_phase,
+    limit_cap,
+    point_credit,
+)
 from chargegrid.control.live_state import LiveState
 from chargegrid.control.load_history import LoadHistory
 from chargegrid.control.profile_plan import (
@@ -47,6 +53,8 @@ log = logging.getLogger(__name__)
 Allocator = Callable[[dict[str, Any]], dict[str, Any]]
 FallbackPlanner = Callable[[SiteConfig], dict[str, float]]
 PhaseLoad = dict[str, float]
+# Readings and MeterValues are stamped on receipt, a little after they were measured: the
+# EV credit looks this much either side of the readings (see ev_credit.py).
 READING_MARGIN = timedelta(seconds=3)
 # Temporary limits imposed from outside (grid operator signal, API): node → per-phase amps.
 ExternalLimits = Callable[[datetime], dict[str, PhaseLoad]]
@@ -100,8 +108,8 @@ class SiteController:
         self.cycles = 0
         self.history = LoadHistory(site_id)
         self.rotation = Rotation(self.options.rotation_s)
-        # (when accepted, limit) per point: what it may have drawn since a meter read.
-        self._limit_log: dict[str, deque[tuple[datetime, float]]] = {}
+        # Limits each point accepted, and when: what it may have drawn when a meter read.
+        self._limits = LimitLog()
 
     def notify(self, event: Event) -> None:
         """Bus subscriber: update live state and ask for a new allocation soon."""
@@ -189,21 +197,18 @@ class SiteController:
                 resets[pid] = fallback_a
         return resets
 
-    def _least_limit_since(self, point: PointConfig, since: datetime, now: datetime) -> float:
-        """The lowest limit the point had in force from `since` until now (0 if it went
-        below the point's minimum: the vehicle stopped); unknown history counts as 0."""
-        log_ = self._limit_log.get(point.point_id)
-        least = self._effective_limit(point.point_id, now)
-        if log_:
-            before = [a for t, a in log_ if t <= since]
-            if not before and log_[0][0] > since:
-                return 0.0
-            least = min([least, *before[-1:], *(a for t, a in log_ if t > since)])
-        return 0.0 if least < point.min_a else least
-
-    def _record_limit(self, pid: str, amps: float) -> None:
-        log_ = self._limit_log.setdefault(pid, deque(maxlen=64))
-        log_.append((self._clock.now(), floor_tenth(amps)))
+    def _record_limit(self, pid: str, amps: float, valid_until: datetime | None = None, *,
+                      sent_at: datetime | None = None) -> None:
+        """Log an accepted limit. A lowering may act from the moment the station has it,
+        before its answer reaches us: it is logged from when it was sent; a raise only from
+        when it was accepted. Either way a reading in between sees the lower of the two."""
+        now = self._clock.now()
+        previous = self._limits.last(pid)
+        if previous is None:
+            previous = self._effective_limit(pid, now)
+        lowered = sent_at is not None and floor_tenth(amps) <= previous
+        self._limits.record(pid, sent_at if lowered and sent_at is not None else now,
+                            floor_tenth(amps), valid_until)
 
     def _effective_limit(self, pid: str, now: datetime) -> float:
         """What the point's station applies now: its live limit while valid, else its
@@ -219,28 +224,26 @@ class SiteController:
         """Dynamic sites: base load from fresh meters, static budgets where they are stale."""
         if config.mode != "dynamic" or self.meters is None:
             return {}, {}, ()
-        # The EV load credited against a meter must not exceed what the points drew when
-        # the meter read: crediting more under-estimates the base load, which is unsafe.
-        # So each point is credited the least of: its sample as of the oldest meter
-        # reading (a point raised since drew less then), its latest sample (one lowered
-        # since draws less now), and the limit in force (one lowered but not yet
-        # re-measured cannot draw more).
-        # Readings are stamped when they reach us, a little after the meter measured:
-        # look a margin further back so no sample taken after the measurement counts.
-        readings_at = (self.meters.oldest_reading(now) or now) - READING_MARGIN
+        # Each point is credited what it drew when the meters read, never more (that would
+        # under-estimate the base load): see ev_credit.py.
+        span = self.meters.reading_span(now)
+        window = ReadingWindow.around(*(span or (now, now)), READING_MARGIN)
         ev: dict[str, PhaseLoad] = {}
         spare: dict[str, PhaseLoad] = {}
         for point in config.points:
-            grid = point.grid_phases()
+            pid = point.point_id
             evse = self.live.station(point.station_id).evse(point.evse_id)
-            least = evse.least_since(readings_at)
-            cap = self._least_limit_since(point, readings_at, now)
-            for k, station_phase in enumerate(PHASES):
-                g = PHASES[grid[k]]
-                ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += min(
-                    evse.currents.get(station_phase, 0.0), least.get(station_phase, 0.0), cap)
-                spare.setdefault(point.node, dict.fromkeys(PHASES, 0.0))[g] += (
-                    self.fallbacks.get(point.point_id, 0.0))
+            fallback_a = floor_tenth(self.fallbacks.get(pid, 0.0))
+            least = self._limits.least_in_force(pid, window.start, window.limits_until,
+                                                fallback_a)
+            cap = limit_cap(self._effective_limit(pid, now) if least is None else least,
+                            point.min_a)
+            credit = by_grid_phase(point_credit(evse, cap, window), point.grid_phases(), PHASES)
+            node_ev = ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))
+            node_spare = spare.setdefault(point.node, dict.fromkeys(PHASES, 0.0))
+            for phase in PHASES:
+                node_ev[phase] += credit[phase]
+                node_spare[phase] += self.fallbacks.get(pid, 0.0)
         result = base_load.compute(list(config.topology.get("nodes", [])),
                                    self.meters.measured(now), ev, spare,
                                    config.topology.get("static_limits_a"))
@@ -276,6 +279,7 @@ class SiteController:
                 for purpose in self._purposes(pid):
                     profile = live_profile(amps, now, self.options.plan, transaction_id=tx,
                                            purpose=purpose)
+                    sent_at = self._clock.now()
                     try:
                         _, result = await self._commands.send(
                             point.station_id, SetChargingProfile(point.evse_id, profile),
@@ -284,7 +288,7 @@ class SiteController:
                         failed[pid] = err.message
                         return
                     if result.status == "Accepted":
-                        self._record_limit(pid, amps)
+                        self._record_limit(pid, amps, profile.valid_to, sent_at=sent_at)
                         self.purpose[pid] = purpose
                         assert profile.valid_to is not None
                         self.sent[pid] = SentLimit(amps, profile.valid_to, purpose)

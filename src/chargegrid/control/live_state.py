@@ -43,15 +43,16 @@ class EvseState:
     # is paused again for the unbalance, and so on, every cycle.
     phases_seen: int | None = None
 
-    def least_since(self, at: datetime) -> dict[str, float]:
-        """Per phase, the least of the sample in force at `at` and every later one ({} when
-        none is known at `at`): a draw that dipped and came back is not missed."""
-        start = self.currents_as_of(at)
-        if not start:
+    def least_between(self, start: datetime, end: datetime) -> dict[str, float]:
+        """Per phase, the least of the sample in force at `start` and every later one
+        stamped up to `end` ({} when none is known at `start`): a draw that dipped and came
+        back within the window is not missed, one that changed after it does not count."""
+        first = self.currents_as_of(start)
+        if not first:
             return {}
-        least = dict(start)
+        least = dict(first)
         for when, currents in self.history:
-            if when > at:
+            if start < when <= end:
                 for phase in list(least):
                     least[phase] = min(least[phase], currents.get(phase, 0.0))
         return least

@@ -90,11 +90,12 @@ class SiteMeters:
         for poller in self._pollers:
             await poller.stop()
 
-    def oldest_reading(self, now: datetime) -> datetime | None:
-        """When the oldest of the fresh readings was taken (None when none is fresh)."""
+    def reading_span(self, now: datetime) -> tuple[datetime, datetime] | None:
+        """When the oldest and the newest of the fresh readings were taken (None when none
+        is fresh): the EV credit is aligned with that span."""
         times = [reading.timestamp for node, reading in self.latest.items()
                  if self._health[node].usable_currents(reading, now) is not None]
-        return min(times) if times else None
+        return (min(times), max(times)) if times else None
 
     def measured(self, now: datetime) -> dict[str, dict[str, float] | None]:
         """Per metered node: its per-phase currents, or None when stale or silent."""
