@@ -12,17 +12,21 @@ One run, two processes (2 cores: server and clients do not share an event loop o
   64 parallel sends, step 1 A, validity 120 s) except `period_s=3600`: every cycle comes from
   the event path (bus events, the meter's `on_change`), none from the timer.
 - a child process (`--field`, started and stopped by PID): N simulated OCPP 1.6 stations
-  (MeterValues every 10 s), a vehicle plugged into each and a session started, and the grid
-  meter: every second it publishes `base + the EV currents as last reported by the
-  stations` (a meter sampled in step with the chargers, so the controller's measured base
-  load is exactly `base`). After steady state it makes K steps, alternating a high base
-  (every limit ~16 A -> ~10 A) and a low one (back up). A step is published at t0
-  (CLOCK_MONOTONIC, shared by both processes); each SetChargingProfile CALL is stamped as the
-  station receives it. Reaction of a step = last station's first live profile with a limit
-  different from its pre-step one, minus t0.
+  (MeterValues every 10 s, `--meter-values-s`), a vehicle plugged into each and a session
+  started, and the grid meter: every second it publishes `base + the currents the stations
+  draw` (`--meter drawn`, the default: what a real meter measures; the simulated vehicles
+  follow a new limit at once). `--meter reported` publishes `base + the EV currents as last
+  reported in MeterValues` instead (the model before 2026-11-29): a meter that still sees
+  a lowered car at its old current for up to a MeterValues interval, which no real meter
+  does, and which the controller — crediting no point more than its limit in force, for
+  safety — must read as a base-load rise. After steady state it makes K steps,
+  alternating a high base (every limit ~16 A -> ~10 A) and a low one (back up). A step is
+  published at t0 (CLOCK_MONOTONIC, shared by both processes); each SetChargingProfile
+  CALL is stamped as the station receives it. Reaction of a step = last station's first
+  live profile with a limit different from its pre-step one, minus t0.
 
-    .venv/bin/python bench/bench_ems_reaction.py --stations 100 --steps 10
-    .venv/bin/python bench/bench_ems_reaction.py --stations 1000 --steps 10
+    flock /tmp/cg-cpu.lock .venv/bin/python bench/bench_ems_reaction.py --stations 100 --steps 10
+    flock /tmp/cg-cpu.lock .venv/bin/python bench/bench_ems_reaction.py --stations 1000 --steps 10
 
 Prints a table per step, median / p99 of the reaction, the controller's cycles (allocation
 ms, cycle ms, profiles sent). Each run is bounded (`--deadline`, 290 s by default).
@@ -128,7 +132,8 @@ async def field(args: argparse.Namespace) -> None:
 
     from chargegrid.simulator import SimulatedStation, Vehicle
     size = sizing(args.stations)
-    stations = [SimulatedStation(station_id(n), args.url, connectors=1, meter_interval=10.0,
+    stations = [SimulatedStation(station_id(n), args.url, connectors=1,
+                                 meter_interval=args.meter_values_s,
                                  heartbeat_interval=300, backoff_initial=1.0, backoff_max=5.0)
                 for n in range(args.stations)]
     calls: list[StampedCalls] = []
@@ -151,8 +156,16 @@ async def field(args: argparse.Namespace) -> None:
         st.adapter.meter_values = wrap(st.adapter.meter_values)  # type: ignore[attr-defined]
     base = {"value": size["base_low"]}
 
+    def drawn(n: int) -> tuple[float, float, float]:
+        """Station n's current draw on the grid phases (what a real meter sees)."""
+        grid = [0.0, 0.0, 0.0]
+        for k, amps in enumerate(stations[n].currents(1)):
+            grid[grid_phase(phase_index(layout(n)[1]), "R", k)] += amps
+        return grid[0], grid[1], grid[2]
+
     def reading() -> str:
-        totals = [base["value"] + sum(r[k] for r in reported) for k in range(3)]
+        ev = reported if args.meter == "reported" else [drawn(n) for n in range(len(stations))]
+        totals = [base["value"] + sum(r[k] for r in ev) for k in range(3)]
         return json.dumps(dict(zip(PHASES, (round(t, 2) for t in totals), strict=True)))
 
     async with aiomqtt.Client("127.0.0.1", 1883) as mqtt:
@@ -321,7 +334,8 @@ async def run(args: argparse.Namespace) -> None:
             sys.executable, __file__, "--field", "--url", url, "--topic", topic,
             "--stations", str(args.stations), "--steps", str(args.steps),
             "--window", str(args.window), "--gap", str(args.gap), "--quiet", str(args.quiet),
-            "--settle-timeout", str(args.settle_timeout),
+            "--settle-timeout", str(args.settle_timeout), "--meter", args.meter,
+            "--meter-values-s", str(args.meter_values_s),
             stdout=asyncio.subprocess.PIPE)
         print(f"# field process pid {child.pid}", flush=True)
         steps: list[dict[str, Any]] = []
@@ -411,6 +425,11 @@ def main() -> None:
                         help="the whole run stops after this many seconds")
     parser.add_argument("--sqlite-synchronous", choices=("FULL", "NORMAL"), default="FULL",
                         help="server database durability (FULL is the default setting)")
+    parser.add_argument("--meter", choices=("drawn", "reported"), default="drawn",
+                        help="the grid meter sees the stations' drawn currents (a real meter) "
+                             "or, as before, their last MeterValues (up to 10 s old)")
+    parser.add_argument("--meter-values-s", type=float, default=10.0,
+                        help="the stations' MeterValues interval")
     parser.add_argument("--log-level", default="ERROR")
     parser.add_argument("--field", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
