@@ -13,7 +13,10 @@ Why it is exact: without the unbalance rule, every constraint is a packing const
 
 The sweep is event driven: breakpoints are `min_a`/`max_a` crossings and constraint
 saturations, found with a heap keyed by the level at which each constraint saturates under
-its current slope. Cost: O(n d log n) for n stations on paths of d node-phase constraints.
+its current slope. Cost: O(n d) to set up and O(n + b s d + h log h) for the sweep, for n
+stations on paths of d node-phase constraints, b batches of events at one level, s distinct
+constraint tuples (node and phase set) and h heap entries: stations on the same tuple change
+their slopes together (see `_fill_class`).
 """
 
 from __future__ import annotations
