@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from chargegrid import event_loop  # noqa: E402
 from chargegrid.runtime import Runtime, tune_gc_for_serving  # noqa: E402
 from chargegrid.settings import Settings  # noqa: E402
 
@@ -98,6 +99,8 @@ def main() -> None:
                         help="SQLAlchemy URL (default: SQLite file in a temporary directory)")
     parser.add_argument("--write-batch-max", type=int, default=256)
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--event-loop", choices=("uvloop", "asyncio"), default="uvloop",
+                        help="as `chargegrid serve` (CHARGEGRID_EVENT_LOOP); default %(default)s")
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -107,7 +110,8 @@ def main() -> None:
               "stations; raise the hard limit (ulimit -Hn / limits.conf)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="chargegrid-bench-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'chargegrid.db'}"
-        asyncio.run(serve(url, args.host, args.port, args.write_batch_max))
+        event_loop.run(serve(url, args.host, args.port, args.write_batch_max),
+                       kind=args.event_loop)
 
 
 if __name__ == "__main__":

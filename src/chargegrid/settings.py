@@ -69,6 +69,11 @@ class Settings(BaseSettings):
 
     # Group commit of charger messages: the largest batch committed at once
     write_batch_max: int = 256
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop",
+        description="Event loop of `chargegrid serve`: uvloop (faster; asyncio's own when "
+        "uvloop is not installed) or asyncio.",
+    )
 
     # EMS
     ems_enabled: bool = True

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator
 import typer
 import uvicorn
 
+from chargegrid import event_loop
 from chargegrid.cli.context import load_settings
 from chargegrid.exports.advenir import job as advenir_job
 from chargegrid.runtime import Runtime, tune_gc_for_serving
@@ -99,7 +100,7 @@ def serve(
     settings = load_settings(host=host, ocpp_port=ocpp_port, api_port=api_port)
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(_serve(settings, with_api=not no_api))
+    event_loop.run(_serve(settings, with_api=not no_api), kind=settings.event_loop)
 
 
 async def _serve(settings: Settings, *, with_api: bool) -> None:

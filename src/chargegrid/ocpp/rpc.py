@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
+
 from chargegrid.errors import (
     ChargeGridError,
     CommandRejectedError,
@@ -40,7 +42,23 @@ Sender = Callable[[str], Awaitable[None]]
 
 
 def _dumps(frame: list[Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON text; orjson for speed, the standard library for what orjson refuses
+    (integers beyond 64 bits, non-string keys), so every frame we could send before still
+    goes out."""
+    try:
+        return orjson.dumps(frame).decode()
+    except TypeError:
+        return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+def _loads(text: str) -> Any:
+    """Parse a frame with orjson (parsing was a tenth of the loop's work per message); what
+    orjson refuses (NaN, integers beyond 64 bits, lone surrogates) goes to the standard
+    library, so exactly the frames accepted before are accepted now."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class RpcEndpoint:
@@ -71,7 +89,7 @@ class RpcEndpoint:
                               f"message exceeds {self._max_bytes} bytes")
             return
         try:
-            frame = json.loads(text)
+            frame = _loads(text)
         except ValueError:
             await self._error(self._id_of(text), self.dialect.format_violation,
                               "message is not valid JSON")
