@@ -14,9 +14,9 @@ a node may exceed its limit by at most that rise. And the capacity is used: each
 exceeds supply, the connection point (HV) reaches ≥ 90 % on its busiest phase.
 
 NOT collected by default (the file name does not start with `test_`) until it has a clean
-record: before the last controller fix about half the runs exceeded a node by 0.5-12 A;
-after it 10 of 11 runs passed and one did not finish within 180 s (see
-docs/ems-control.md, "Acceptance test"). Run it explicitly:
+record: before the EV-credit fix of b95c9c4 about half the runs exceeded a node by 0.5-12 A;
+since then no run has exceeded one, but a few did not finish or fell short of 100 physics
+samples (see docs/ems-control.md, "Acceptance test"). Run it explicitly:
 
     CHARGEGRID_TEST_DATABASE=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider \
         tests/control/acceptance_site.py
