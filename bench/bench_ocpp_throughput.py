@@ -129,7 +129,15 @@ def count_meter_rows(database_url: str) -> int:
 def bench_chargegrid(ladder: Path, connections: int, seconds: float,
                      database_url: str | None, tmp: Path) -> tuple[Result, bool]:
     url = database_url or f"sqlite:///{tmp / 'chargegrid.db'}"
-    before = count_meter_rows(url) if database_url else 0
+    before = 0
+    if database_url:
+        # A given database may be empty: bring it to the schema first, then count what it
+        # already holds (the server would migrate it too, after our count).
+        sys.path.insert(0, str(ROOT / "src"))
+        from chargegrid.store.database import migrate
+
+        migrate(database_url)
+        before = count_meter_rows(url)
     proc = subprocess.Popen(
         [sys.executable, str(SERVE_CHARGEGRID), "--port", "0", "--database-url", url],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
