@@ -48,6 +48,20 @@ def test_needs_send_step_zero_crossing_and_renewal() -> None:
     assert floor_tenth(7.19) == 7.1 and floor_tenth(-1) == 0.0
 
 
+def test_needs_send_always_sends_a_lowering_however_small() -> None:
+    """The step spares chargers small raises only: a lowering frees room the allocation has
+    already given to others, so a point that kept its higher limit could overload a node."""
+    opts = PlanOptions(step_a=1.0, validity_s=120, renew_before_s=45)
+    sent = SentLimit(16.0, NOW + timedelta(seconds=120), "TxProfile")
+    for lower in (15.9, 15.5, 15.05):
+        assert needs_send(sent, lower, NOW, opts), lower
+    # Not a lowering as the station rounds it (one decimal, down): nothing to send.
+    assert not needs_send(sent, 16.05, NOW, opts)
+    assert not needs_send(SentLimit(15.99, sent.valid_until, "TxProfile"), 15.95, NOW, opts)
+    # A small raise is still held back: the point keeps its lower limit (safe).
+    assert not needs_send(sent, 16.9, NOW, opts)
+
+
 def test_snapshot_phases_from_measurement_taper_and_offline() -> None:
     live = LiveState()
     _charging(live, "A", {"L1": 15.8, "L2": 0.2, "L3": 0.1})   # 1-phase vehicle

@@ -2,9 +2,12 @@
 
 Live limits go out as TxProfiles with a short validity the controller renews: if we lose the
 link, the live profile expires and the station falls back on its own to the persistent
-TxDefaultProfile (the fallback) that every station gets at boot and on reconnection. A new
-limit is sent only when it moves by more than a step (or crosses zero, or its profile is
-about to expire), so chargers are not flooded.
+TxDefaultProfile (the fallback) that every station gets at boot and on reconnection. A
+raise is sent only when it moves by at least a step (or crosses zero, or its profile is
+about to expire), so chargers are not flooded; a lowering, however small, is always sent:
+the allocation has already given the room it frees to other points, and a point that kept
+its higher limit could take it back (a node over its fuse by up to a step per point).
+A raise that is not sent is safe: the point keeps its lower limit.
 """
 
 from __future__ import annotations
@@ -39,10 +42,13 @@ class SentLimit:
 
 def needs_send(previous: SentLimit | None, limit_a: float, now: datetime,
                options: PlanOptions) -> bool:
-    """True when the station must be told: first time, a real change, or renewal due."""
+    """True when the station must be told: first time, any lowering (as the station rounds
+    it), a raise of at least a step, a zero crossing, or renewal due."""
     if previous is None:
         return True
     if (previous.limit_a == 0) != (limit_a == 0):
+        return True
+    if floor_tenth(limit_a) < floor_tenth(previous.limit_a):
         return True
     if abs(previous.limit_a - limit_a) >= options.step_a:
         return True
