@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from chargegrid.runtime import Runtime
+from chargegrid.runtime import Runtime, ShutdownOverrunWarning
 from chargegrid.settings import Settings
 from chargegrid.store.database import migrate
 
@@ -81,6 +82,10 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield rt
     finally:
         await rt.stop()
+        for report in rt.shutdown_overruns:
+            # Not a failure of the test that just ran (its assertions passed), but never
+            # silent: the warnings summary carries the stacks for whoever chases it.
+            warnings.warn(report, ShutdownOverrunWarning, stacklevel=1)
 
 
 @pytest.fixture

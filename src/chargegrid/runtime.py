@@ -6,8 +6,11 @@ Nothing else holds process-wide state; tests build as many runtimes as they like
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +31,10 @@ from chargegrid.webhooks.worker import WebhookWorker
 log = logging.getLogger(__name__)
 
 
+class ShutdownOverrunWarning(UserWarning):
+    """A shutdown step that did not finish in time (see `Runtime.stop`)."""
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -42,6 +49,8 @@ class Runtime:
     control: ControlService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     webhooks: WebhookWorker | None = None
+    stop_step_timeout_s: float = 20.0
+    shutdown_overruns: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None,
@@ -83,13 +92,31 @@ class Runtime:
         await self.control.start()
 
     async def stop(self) -> None:
-        """Stop the EMS, stop accepting, finish pending writes, release the database."""
-        await self.control.stop()
-        await self.ocpp.close()
+        """Stop the EMS, stop accepting, finish pending writes, release the database.
+
+        Each step is bounded: an operator's Ctrl-C (or a test's teardown) must never hang on
+        one part that does not finish (a socket that never closes, a task that ignores its
+        cancellation). A step that overruns is logged with every task's stack, recorded in
+        `shutdown_overruns`, and left behind; the writer still gets to finish its queue.
+        """
+        await self._bounded("EMS control", self.control.stop())
+        await self._bounded("OCPP server", self.ocpp.close())
         if self.webhooks is not None:
-            await self.webhooks.stop()
-        await self.writer.close()
+            await self._bounded("webhook worker", self.webhooks.stop())
+        await self._bounded("database writer", self.writer.close())
         self.engine.dispose()
+
+    async def _bounded(self, name: str, step: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(step)
+        done, _ = await asyncio.wait({task}, timeout=self.stop_step_timeout_s)
+        if done:
+            task.result()
+            return
+        report = f"shutdown: {name} did not finish in {self.stop_step_timeout_s:.0f} s; " \
+                 f"left behind. Tasks:\n{describe_tasks()}"
+        log.error("%s", report)
+        self.shutdown_overruns.append(report)
+        task.cancel()
 
     def _reset_connection_flags(self) -> None:
         """After a crash no station is connected to us, whatever the table says."""
@@ -112,3 +139,14 @@ def tune_gc_for_serving() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 50)
+
+
+def describe_tasks() -> str:
+    """Every pending task of the running loop with where it waits (shutdown diagnostics)."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        if task is asyncio.current_task():
+            continue
+        out.write(f"--- {task.get_name()}: {task.get_coro()!r}\n")
+        task.print_stack(limit=12, file=out)
+    return out.getvalue()
