@@ -319,14 +319,17 @@ async def run(args: argparse.Namespace) -> None:
         runtime = Runtime.build(settings)
         site_id = seed(runtime, args.stations, topic)
         await runtime.start_ocpp("127.0.0.1", 0)
-        runtime.control._options = ControllerOptions(period_s=3600.0)
+        runtime.control._options = ControllerOptions(
+            period_s=3600.0, max_parallel_sends=args.parallel_sends,
+            remeasure_delay_s=None if args.remeasure_delay_s < 0 else args.remeasure_delay_s)
         await runtime.start_control()
         controller = runtime.control.controllers[site_id]
         cycles = CycleLog(controller)
         tune_gc_for_serving()
         url = f"ws://127.0.0.1:{runtime.ocpp.port}/ocpp"
-        print(f"# server pid {os.getpid()}, SQLite synchronous={args.sqlite_synchronous}",
-              flush=True)
+        print(f"# server pid {os.getpid()}, SQLite synchronous={args.sqlite_synchronous}, "
+              f"remeasure delay {args.remeasure_delay_s} s, parallel sends "
+              f"{args.parallel_sends}", flush=True)
         print(f"# {args.stations} stations, {args.steps} steps; root {size['root']:.0f} A, "
               f"base {size['base_low']:.0f} <-> {size['base_high']:.0f} A per phase; "
               f"topic {topic}", flush=True)
@@ -430,6 +433,11 @@ def main() -> None:
                              "or, as before, their last MeterValues (up to 10 s old)")
     parser.add_argument("--meter-values-s", type=float, default=10.0,
                         help="the stations' MeterValues interval")
+    parser.add_argument("--remeasure-delay-s", type=float, default=1.0,
+                        help="controller: ask raised stations for a sample this long after "
+                             "the raise (TriggerMessage MeterValues); < 0: never")
+    parser.add_argument("--parallel-sends", type=int, default=64,
+                        help="controller: max_parallel_sends")
     parser.add_argument("--log-level", default="ERROR")
     parser.add_argument("--field", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)

@@ -37,6 +37,7 @@ from chargegrid.control.profile_plan import (
     live_profile,
     needs_send,
 )
+from chargegrid.control.remeasure import Remeasure, Target
 from chargegrid.control.rotation import Rotation
 from chargegrid.control.site_config import PointConfig, SiteConfig
 from chargegrid.control.site_meters import SiteMeters
@@ -66,6 +67,10 @@ class ControllerOptions:
     debounce_s: float = 0.2
     max_parallel_sends: int = 64
     rotation_s: float = 900.0
+    # After a raise, ask the raised stations for a fresh sample this long after (None: no):
+    # see remeasure.py. At most `remeasure_max` stations per raise cycle.
+    remeasure_delay_s: float | None = 1.0
+    remeasure_max: int = 1000
     plan: PlanOptions = field(default_factory=PlanOptions)
 
 
@@ -110,6 +115,11 @@ class SiteController:
         self.rotation = Rotation(self.options.rotation_s)
         # Limits each point accepted, and when: what it may have drawn when a meter read.
         self._limits = LimitLog()
+        self.remeasure = Remeasure(
+            commands, delay_s=self.options.remeasure_delay_s or 0.0,
+            max_per_cycle=(self.options.remeasure_max
+                           if self.options.remeasure_delay_s is not None else 0),
+            max_parallel=self.options.max_parallel_sends)
 
     def notify(self, event: Event) -> None:
         """Bus subscriber: update live state and ask for a new allocation soon."""
@@ -123,17 +133,20 @@ class SiteController:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.options.period_s)
-                await asyncio.sleep(self.options.debounce_s)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                await self.cycle()
-            except Exception:
-                log.exception("site %s: control cycle failed", self.site_id)
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.options.period_s)
+                    await asyncio.sleep(self.options.debounce_s)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+                try:
+                    await self.cycle()
+                except Exception:
+                    log.exception("site %s: control cycle failed", self.site_id)
+        finally:
+            await self.remeasure.close()
 
     async def cycle(self) -> CycleReport | None:
         config = await asyncio.to_thread(self._load)
@@ -271,6 +284,7 @@ class SiteController:
                     now: datetime) -> dict[str, str]:
         limit = asyncio.Semaphore(self.options.max_parallel_sends)
         failed: dict[str, str] = {}
+        raised: list[Target] = []
 
         async def one(pid: str, amps: float) -> None:
             point = points[pid]
@@ -292,14 +306,16 @@ class SiteController:
                         self.purpose[pid] = purpose
                         assert profile.valid_to is not None
                         self.sent[pid] = SentLimit(amps, profile.valid_to, purpose)
+                        if pid in raise_:
+                            raised.append((pid, point.station_id, point.evse_id))
                         return
                 failed[pid] = "station rejected TxProfile and TxDefaultProfile"
 
         # Lower (and renew) first, raise only once every lowering is confirmed: sent all at
         # once, a raise could land before the lowering that makes room for it.
         lower = {pid: a for pid, a in sends.items() if a <= self._effective_limit(pid, now)}
-        await asyncio.gather(*(one(pid, amps) for pid, amps in lower.items()))
         raise_ = {pid: a for pid, a in sends.items() if pid not in lower}
+        await asyncio.gather(*(one(pid, amps) for pid, amps in lower.items()))
         if failed and raise_:
             log.warning("site %s: %d limit(s) not lowered (%s); raises held until they are",
                         self.site_id, len(failed), ", ".join(sorted(failed)))
@@ -307,6 +323,8 @@ class SiteController:
                 failed[pid] = "held: another point's lower limit was not confirmed"
             return failed
         await asyncio.gather(*(one(pid, amps) for pid, amps in raise_.items()))
+        # Their samples show the old current until re-measured: ask for one (remeasure.py).
+        self.remeasure.after_raise(raised)
         return failed
 
     def _purposes(self, pid: str) -> tuple[Purpose, ...]:
