@@ -29,7 +29,7 @@ def test_rotation_formula_from_the_spec() -> None:
 
 
 def test_parsed_station_is_the_dataclass_built_normally() -> None:
-    """Parsing builds stations through the slot descriptors (speed): same object."""
+    """Parsing builds the same object as the dataclass built by hand: equal, hashable, frozen."""
     raw = seed(stations=[{"id": "A", "model": "M", "node": "UV1", "phase_rotation": "L3",
                           "field_rotation": "L", "max_a": 22, "min_a": 8, "priority": 2,
                           "vehicle_phases": 2, "charging": False}])

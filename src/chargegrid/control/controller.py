@@ -219,9 +219,8 @@ class SiteController:
         previous = self._limits.last(pid)
         if previous is None:
             previous = self._effective_limit(pid, now)
-        lowered = sent_at is not None and floor_tenth(amps) <= previous
-        self._limits.record(pid, sent_at if lowered and sent_at is not None else now,
-                            floor_tenth(amps), valid_until)
+        lowered_at = sent_at if sent_at is not None and floor_tenth(amps) <= previous else None
+        self._limits.record(pid, lowered_at or now, floor_tenth(amps), valid_until)
 
     def _effective_limit(self, pid: str, now: datetime) -> float:
         """What the point's station applies now: its live limit while valid, else its

@@ -8,6 +8,7 @@ batch is acknowledged, and a reader in the same session sees them after `flush_d
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -32,7 +33,7 @@ def flush_deferred(session: Session) -> None:
         if not rows:
             continue
         if session.get_bind().dialect.name == "sqlite" and _plain(table, rows[0]):
-            _sqlite_executemany(session, table, rows)
+            _sqlite_insert(session, table, rows)
         else:
             session.execute(table.insert(), rows)
 
@@ -46,25 +47,25 @@ def _plain(table: Table, row: dict[str, Any]) -> bool:
     return all(_plain_column(table.c[name].type) for name in row)
 
 
-def _datetime_column(column_type: Any) -> bool:
+def _python_type(column_type: Any) -> type | None:
     if isinstance(column_type, UTCDateTime):
-        return True
+        return datetime
     try:
-        return column_type.python_type is datetime
+        python_type: type = column_type.python_type
     except NotImplementedError:
-        return False
+        return None
+    return python_type
 
 
 def _plain_column(column_type: Any) -> bool:
-    if isinstance(column_type, UTCDateTime):
-        return True
-    try:
-        return column_type.python_type in _PLAIN_TYPES
-    except NotImplementedError:
-        return False
+    return _python_type(column_type) in _PLAIN_TYPES
 
 
-def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _datetime_column(column_type: Any) -> bool:
+    return _python_type(column_type) is datetime
+
+
+def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """The same rows through the driver directly: SQLAlchemy's per-row bind processing was a
     third of the writer's time. Values are what `store.types.UTCDateTime` and SQLite's
     DATETIME would have bound (aware → UTC → SQLAlchemy's text format); rows from one
@@ -126,17 +127,11 @@ def _statement_sizes(total: int) -> list[int]:
     return sizes
 
 
-_INSERTS: dict[tuple[str, tuple[str, ...], int], str] = {}
-
-
+@functools.lru_cache(maxsize=256)
 def _multi_row_insert(table: str, columns: tuple[str, ...], count: int) -> str:
-    key = (table, columns, count)
-    sql = _INSERTS.get(key)
-    if sql is None:
-        one = "(" + ", ".join("?" for _ in columns) + ")"
-        sql = _INSERTS[key] = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                               + ", ".join(one for _ in range(count)))
-    return sql
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            + ", ".join(one for _ in range(count)))
 
 
 # SQLAlchemy's storage format for sqlite.DATETIME (microseconds always written).
