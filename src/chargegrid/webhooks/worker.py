@@ -10,7 +10,6 @@ sent, so a restart resumes them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from chargegrid import __version__
+from chargegrid.aio import wait_event
 from chargegrid.bus.events import Event, TransactionEnded, TransactionStarted
 from chargegrid.clock import Clock
 from chargegrid.store.writer import BatchWriter
@@ -133,8 +133,7 @@ class WebhookWorker:
                     raise
                 except Exception:
                     log.exception("webhook worker pass failed; retrying at the next poll")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+                await wait_event(self._wake, self._poll_interval_s)
                 self._wake.clear()
 
     async def run_once(self, client: httpx.AsyncClient) -> int:

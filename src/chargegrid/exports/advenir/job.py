@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargegrid.aio import wait_event
 from chargegrid.clock import Clock
 from chargegrid.exports.advenir import alerts, config, derive, sender
 from chargegrid.exports.advenir.client import AdvenirClient
@@ -162,7 +163,4 @@ async def run_forever(sessions: sessionmaker[Session], *, clock: Clock, interval
                                     poster_factory=poster_factory)
         except Exception:
             log.exception("ADVENIR export run failed")
-        try:
-            await asyncio.wait_for(stop.wait(), interval_s)
-        except TimeoutError:
-            pass
+        await wait_event(stop, interval_s)
