@@ -20,16 +20,13 @@ async def test_times_out_and_sees_the_event() -> None:
 async def test_a_cancellation_that_races_the_event_is_not_lost() -> None:
     for _ in range(50):
         event = asyncio.Event()
-        loops = 0
 
-        async def loop() -> None:
-            nonlocal loops
+        async def loop(event: asyncio.Event) -> None:
             while True:  # the shape of every long-running loop here
                 await wait_event(event, 10)
                 event.clear()
-                loops += 1
 
-        task = asyncio.create_task(loop())
+        task = asyncio.create_task(loop(event))
         await asyncio.sleep(0)
         event.set()
         task.cancel()

@@ -88,7 +88,7 @@ class StubMeters:
 
 
 class NoCommands:
-    async def send(self, *_: Any, **__: Any) -> Any:
+    async def send_many(self, *_: Any, **__: Any) -> Any:
         raise AssertionError("not used")
 
 

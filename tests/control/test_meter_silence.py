@@ -19,6 +19,7 @@ from chargegrid.control.controller import SiteController
 from chargegrid.control.site_meters import SiteMeters
 from chargegrid.domain.commands import Command, CommandResult
 from chargegrid.runtime import Runtime
+from chargegrid.services.commands import Delivery
 from chargegrid.store.models import Site, Station
 from tests.helpers import seed
 
@@ -29,9 +30,13 @@ class AcceptingCommands:
     def __init__(self) -> None:
         self.sent: list[tuple[str, Command]] = []
 
-    async def send(self, station_id: str, command: Command, **_: Any) -> tuple[int, CommandResult]:
-        self.sent.append((station_id, command))
-        return len(self.sent), CommandResult("Accepted")
+    async def send_many(self, requests: list[tuple[str, Command]], **_: Any) -> list[Delivery]:
+        out = []
+        for station_id, command in requests:
+            self.sent.append((station_id, command))
+            out.append(Delivery(station_id, command, len(self.sent), CommandResult("Accepted"),
+                                None))
+        return out
 
 
 async def test_building_load_and_meter_silence(runtime: Runtime) -> None:

@@ -7,20 +7,24 @@ import asyncio
 from typing import Any
 
 from chargegrid.control.remeasure import Remeasure
-from chargegrid.domain.commands import TriggerMessage
+from chargegrid.domain.commands import CommandResult, TriggerMessage
 from chargegrid.errors import StationOfflineError
+from chargegrid.services.commands import Delivery
 
 
 class RecordingCommands:
     def __init__(self) -> None:
         self.sent: list[tuple[str, Any, str | None]] = []
 
-    async def send(self, station_id: str, command: Any, *,
-                   requested_by: str | None = None) -> Any:
-        self.sent.append((station_id, command, requested_by))
-        if station_id == "OFF":
-            raise StationOfflineError("offline")
-        return 1, None
+    async def send_many(self, requests: list[tuple[str, Any]], *,
+                        requested_by: str | None = None, **_: Any) -> list[Delivery]:
+        out = []
+        for station_id, command in requests:
+            self.sent.append((station_id, command, requested_by))
+            error = StationOfflineError("offline") if station_id == "OFF" else None
+            out.append(Delivery(station_id, command, 1, None if error else CommandResult(
+                "Accepted"), error))
+        return out
 
 
 async def test_triggers_meter_values_on_the_raised_evses_bounded_per_cycle() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargegrid.aio import wait_event
 from chargegrid.bus.events import Event, StationDisconnected
 from chargegrid.clock import Clock
 from chargegrid.control import base_load, fallback, site_config, snapshot
@@ -37,14 +39,13 @@ from chargegrid.control.profile_plan import (
     live_profile,
     needs_send,
 )
-from chargegrid.control.remeasure import Remeasure, Target
+from chargegrid.control.remeasure import Remeasure
 from chargegrid.control.rotation import Rotation
 from chargegrid.control.site_config import PointConfig, SiteConfig
 from chargegrid.control.site_meters import SiteMeters
-from chargegrid.domain.commands import Purpose, SetChargingProfile
+from chargegrid.domain.commands import ChargingProfile, Purpose, SetChargingProfile
 from chargegrid.ems.allocate import allocate_scenario
 from chargegrid.ems.phases import PHASES
-from chargegrid.errors import ChargeGridError
 from chargegrid.services import external_limits
 from chargegrid.services.commands import CommandService
 from chargegrid.store.models import NodeLoadSample
@@ -71,6 +72,9 @@ class ControllerOptions:
     # see remeasure.py. At most `remeasure_max` stations per raise cycle.
     remeasure_delay_s: float | None = 1.0
     remeasure_max: int = 1000
+    # How long before its receipt a meter reading or a MeterValues sample may have been
+    # measured: the EV credit looks this far either side of the readings (ev_credit.py).
+    reading_margin_s: float = READING_MARGIN.total_seconds()
     plan: PlanOptions = field(default_factory=PlanOptions)
 
 
@@ -83,6 +87,22 @@ class CycleReport:
     offline: tuple[str, ...] = ()
     flagged: tuple[str, ...] = ()
     stale_meters: tuple[str, ...] = ()
+    # Where the cycle's time went, ms per phase (load, fallbacks, allocate, lower, raise,
+    # history): what an operator looks at when reaction is slow.
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Stopwatch:
+    """Laps of a control cycle, in ms (monotonic: the site clock may be simulated)."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round((now - self._last) * 1000, 1)
+        self._last = now
 
 
 class SiteController:
@@ -106,6 +126,7 @@ class SiteController:
         self.sent: dict[str, SentLimit] = {}
         self.purpose: dict[str, Purpose] = {}
         self.fallbacks: dict[str, float] = {}
+        self._fallbacks_for: SiteConfig | None = None
         # Fallback limit each point's station holds on its current connection.
         self._fallback_held: dict[str, float] = {}
         self._wake = asyncio.Event()
@@ -135,11 +156,8 @@ class SiteController:
     async def run(self) -> None:
         try:
             while True:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.options.period_s)
+                if await wait_event(self._wake, self.options.period_s):
                     await asyncio.sleep(self.options.debounce_s)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
                 try:
                     await self.cycle()
@@ -149,11 +167,16 @@ class SiteController:
             await self.remeasure.close()
 
     async def cycle(self) -> CycleReport | None:
+        watch = Stopwatch()
         config = await asyncio.to_thread(self._load)
         if config is None:
             return None
-        self.fallbacks = self._plan_fallback(config)
+        watch.lap("load")
+        if config != self._fallbacks_for:  # the plan depends on the configuration alone
+            self.fallbacks = self._plan_fallback(config)
+            self._fallbacks_for = config
         await self._send_fallbacks(config)
+        watch.lap("fallbacks")
         now = self._clock.now()
         base, node_limits, stale = self._measured_base_load(config, now)
         external = (self._external(now) if self._external is not None
@@ -176,14 +199,16 @@ class SiteController:
             if needs_send(self.sent.get(pid), limits.get(pid, 0.0), now, self.options.plan):
                 sends[pid] = limits.get(pid, 0.0)
         self.rotation.record(limits, set(points), now)
-        failed = await self._push({p.point_id: p for p in config.points}, sends, now)
+        watch.lap("allocate")
+        failed = await self._push({p.point_id: p for p in config.points}, sends, now, watch)
         finished = self.history.add(now, allocation.get("nodes", {}))
         if finished:
             await asyncio.to_thread(self._store_history, finished)
+        watch.lap("history")
         self.cycles += 1
         self.last = CycleReport(now, allocation, {k: v for k, v in sends.items()
                                                   if k not in failed}, failed,
-                                snap.offline, snap.flagged, stale)
+                                snap.offline, snap.flagged, stale, watch.laps)
         return self.last
 
     def _idle_default_resets(self, config: SiteConfig, now: datetime) -> dict[str, float]:
@@ -239,7 +264,8 @@ class SiteController:
         # Each point is credited what it drew when the meters read, never more (that would
         # under-estimate the base load): see ev_credit.py.
         span = self.meters.reading_span(now)
-        window = ReadingWindow.around(*(span or (now, now)), READING_MARGIN)
+        window = ReadingWindow.around(*(span or (now, now)),
+                                      timedelta(seconds=self.options.reading_margin_s))
         ev: dict[str, PhaseLoad] = {}
         spare: dict[str, PhaseLoad] = {}
         for point in config.points:
@@ -280,50 +306,60 @@ class SiteController:
             return site_config.load(session, site_id=self.site_id)
 
     async def _push(self, points: dict[str, PointConfig], sends: dict[str, float],
-                    now: datetime) -> dict[str, str]:
-        limit = asyncio.Semaphore(self.options.max_parallel_sends)
-        failed: dict[str, str] = {}
-        raised: list[Target] = []
-
-        async def one(pid: str, amps: float) -> None:
-            point = points[pid]
-            tx = self.live.station(point.station_id).evse(point.evse_id).transaction_id
-            async with limit:
-                for purpose in self._purposes(pid):
-                    profile = live_profile(amps, now, self.options.plan, transaction_id=tx,
-                                           purpose=purpose)
-                    sent_at = self._clock.now()
-                    try:
-                        _, result = await self._commands.send(
-                            point.station_id, SetChargingProfile(point.evse_id, profile),
-                            requested_by="ems")
-                    except ChargeGridError as err:
-                        failed[pid] = err.message
-                        return
-                    if result.status == "Accepted":
-                        self._record_limit(pid, amps, profile.valid_to, sent_at=sent_at)
-                        self.purpose[pid] = purpose
-                        assert profile.valid_to is not None
-                        self.sent[pid] = SentLimit(amps, profile.valid_to, purpose)
-                        if pid in raise_:
-                            raised.append((pid, point.station_id, point.evse_id))
-                        return
-                failed[pid] = "station rejected TxProfile and TxDefaultProfile"
-
+                    now: datetime, watch: Stopwatch) -> dict[str, str]:
         # Lower (and renew) first, raise only once every lowering is confirmed: sent all at
         # once, a raise could land before the lowering that makes room for it.
         lower = {pid: a for pid, a in sends.items() if a <= self._effective_limit(pid, now)}
         raise_ = {pid: a for pid, a in sends.items() if pid not in lower}
-        await asyncio.gather(*(one(pid, amps) for pid, amps in lower.items()))
+        failed = await self._deliver(points, lower, now)
+        watch.lap("lower")
         if failed and raise_:
             log.warning("site %s: %d limit(s) not lowered (%s); raises held until they are",
                         self.site_id, len(failed), ", ".join(sorted(failed)))
             for pid in raise_:
                 failed[pid] = "held: another point's lower limit was not confirmed"
             return failed
-        await asyncio.gather(*(one(pid, amps) for pid, amps in raise_.items()))
+        failed.update(await self._deliver(points, raise_, now))
+        watch.lap("raise")
         # Their samples show the old current until re-measured: ask for one (remeasure.py).
-        self.remeasure.after_raise(raised)
+        self.remeasure.after_raise((pid, points[pid].station_id, points[pid].evse_id)
+                                   for pid in raise_ if pid not in failed)
+        return failed
+
+    async def _deliver(self, points: dict[str, PointConfig], limits: dict[str, float],
+                       now: datetime) -> dict[str, str]:
+        """Send these live limits as one batch; a point whose station rejects its profile
+        type is retried at once with the next one (TxProfile, then TxDefaultProfile)."""
+        failed: dict[str, str] = {}
+        tried = dict.fromkeys(limits, 0)
+        todo = list(limits)
+        while todo:
+            batch: list[tuple[str, Purpose, ChargingProfile]] = []
+            for pid in todo:
+                point = points[pid]
+                tx = self.live.station(point.station_id).evse(point.evse_id).transaction_id
+                purpose = self._purposes(pid)[tried[pid]]
+                batch.append((pid, purpose, live_profile(limits[pid], now, self.options.plan,
+                                                         transaction_id=tx, purpose=purpose)))
+            sent_at = self._clock.now()
+            deliveries = await self._commands.send_many(
+                [(points[pid].station_id, SetChargingProfile(points[pid].evse_id, profile))
+                 for pid, _, profile in batch],
+                requested_by="ems", max_parallel=self.options.max_parallel_sends)
+            todo = []
+            for (pid, purpose, profile), delivery in zip(batch, deliveries, strict=True):
+                if delivery.error is not None:
+                    failed[pid] = delivery.error.message
+                elif delivery.result is not None and delivery.result.status == "Accepted":
+                    assert profile.valid_to is not None
+                    self._record_limit(pid, limits[pid], profile.valid_to, sent_at=sent_at)
+                    self.purpose[pid] = purpose
+                    self.sent[pid] = SentLimit(limits[pid], profile.valid_to, purpose)
+                elif tried[pid] + 1 < len(self._purposes(pid)):
+                    tried[pid] += 1
+                    todo.append(pid)
+                else:
+                    failed[pid] = "station rejected TxProfile and TxDefaultProfile"
         return failed
 
     def _purposes(self, pid: str) -> tuple[Purpose, ...]:
@@ -338,14 +374,16 @@ class SiteController:
         todo = [p for p in config.points
                 if self.live.station(p.station_id).connected
                 and self._fallback_held.get(p.point_id) != self.fallbacks.get(p.point_id, 0.0)]
-        for point in todo:
-            amps = self.fallbacks.get(point.point_id, 0.0)
-            try:
-                _, result = await self._commands.send(
-                    point.station_id, SetChargingProfile(point.evse_id, fallback_profile(amps)),
-                    requested_by="ems-fallback")
-            except ChargeGridError as err:
-                log.warning("fallback for %s not set: %s", point.point_id, err.message)
-                continue
-            if result.status == "Accepted":
-                self._fallback_held[point.point_id] = amps
+        if not todo:
+            return
+        deliveries = await self._commands.send_many(
+            [(p.station_id, SetChargingProfile(
+                p.evse_id, fallback_profile(self.fallbacks.get(p.point_id, 0.0))))
+             for p in todo],
+            requested_by="ems-fallback", max_parallel=self.options.max_parallel_sends)
+        for point, delivery in zip(todo, deliveries, strict=True):
+            if delivery.error is not None:
+                log.warning("fallback for %s not set: %s", point.point_id,
+                            delivery.error.message)
+            elif delivery.result is not None and delivery.result.status == "Accepted":
+                self._fallback_held[point.point_id] = self.fallbacks.get(point.point_id, 0.0)

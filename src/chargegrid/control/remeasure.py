@@ -19,7 +19,6 @@ import logging
 from collections.abc import Iterable
 
 from chargegrid.domain.commands import TriggerMessage
-from chargegrid.errors import ChargeGridError
 from chargegrid.services.commands import CommandService
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,7 @@ class Remeasure:
         self._commands = commands
         self._delay_s = delay_s
         self._max_per_cycle = max_per_cycle
-        self._parallel = asyncio.Semaphore(max(1, max_parallel))
+        self._max_parallel = max(1, max_parallel)
         self._pending: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.requested = 0
@@ -60,20 +59,18 @@ class Remeasure:
     async def _trigger(self, targets: list[Target]) -> None:
         try:
             await asyncio.sleep(self._delay_s)
-            await asyncio.gather(*(self._one(t) for t in targets))
+            deliveries = await self._commands.send_many(
+                [(station_id, TriggerMessage("MeterValues", evse_id))
+                 for _, station_id, evse_id in targets],
+                requested_by="ems-remeasure", max_parallel=self._max_parallel)
+            for (pid, _, _), delivery in zip(targets, deliveries, strict=True):
+                if delivery.error is not None:
+                    log.debug("no fresh sample asked of %s: %s", pid, delivery.error.message)
+                else:
+                    self.requested += 1
         finally:
             for pid, _, _ in targets:
                 self._pending.discard(pid)
-
-    async def _one(self, target: Target) -> None:
-        pid, station_id, evse_id = target
-        async with self._parallel:
-            try:
-                await self._commands.send(station_id, TriggerMessage("MeterValues", evse_id),
-                                          requested_by="ems-remeasure")
-                self.requested += 1
-            except ChargeGridError as err:
-                log.debug("no fresh sample asked of %s: %s", pid, err.message)
 
     async def close(self) -> None:
         for task in list(self._tasks):
