@@ -76,10 +76,15 @@ class LimitLog:
         log = self._log.get(pid)
         if not log:
             return None
-        before = [entry for entry in log if entry[0] <= start]
-        if not before:
+        in_force: list[tuple[datetime, float, datetime | None]] = []
+        for entry in reversed(log):  # newest first, down to the one in force at `start`
+            if entry[0] <= start:
+                in_force.append(entry)
+                break
+            if entry[0] <= end:
+                in_force.append(entry)
+        else:
             return 0.0
-        in_force = [before[-1], *(entry for entry in log if start < entry[0] <= end)]
         least = min(amps for _, amps, _ in in_force)
         if any(until is not None and until <= end for _, _, until in in_force):
             least = min(least, fallback)

@@ -47,14 +47,21 @@ class EvseState:
         """Per phase, the least of the sample in force at `start` and every later one
         stamped up to `end` ({} when none is known at `start`): a draw that dipped and came
         back within the window is not missed, one that changed after it does not count."""
-        first = self.currents_as_of(start)
-        if not first:
+        least: dict[str, float] | None = None
+        later: list[dict[str, float]] = []
+        # Newest first, stopping at the sample in force at `start`: every cycle does this
+        # for every point, and the window is a few seconds of a history of many.
+        for when, currents in reversed(self.history):
+            if when <= start:
+                least = dict(currents)
+                break
+            if when <= end:
+                later.append(currents)
+        if not least:
             return {}
-        least = dict(first)
-        for when, currents in self.history:
-            if start < when <= end:
-                for phase in list(least):
-                    least[phase] = min(least[phase], currents.get(phase, 0.0))
+        for currents in later:
+            for phase in list(least):
+                least[phase] = min(least[phase], currents.get(phase, 0.0))
         return least
 
     def currents_as_of(self, at: datetime) -> dict[str, float]:
