@@ -82,6 +82,10 @@ async def test_building_load_and_meter_silence(runtime: Runtime) -> None:
                     break
             report = await controller.cycle()
             assert report is not None and report.stale_meters == ()
+            # Where the cycle's time went, phase by phase, for the operator.
+            assert list(report.timings_ms) == ["load", "fallbacks", "allocate", "lower",
+                                               "raise", "history"]
+            assert all(ms >= 0 for ms in report.timings_ms.values())
             limits = {k: v["limit_a"] for k, v in report.allocation["stations"].items()}
             # Base load 80 − 40 = 40 A leaves 60 A for two cars: 30 A each.
             assert limits == {"M1": 30.0, "M2": 30.0}
