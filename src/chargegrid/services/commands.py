@@ -32,6 +32,7 @@ from chargegrid.errors import (
     StationOfflineError,
 )
 from chargegrid.services import reservations, stations
+from chargegrid.store.in_lists import in_lists
 from chargegrid.store.models import CommandRecord, Station, StationConfigurationKey
 from chargegrid.store.writer import BatchWriter
 
@@ -253,7 +254,7 @@ def _open_many(session: Session, requests: Sequence[tuple[str, Command]],
     in place of the others."""
     wanted = {station_id for station_id, _ in requests}
     known: set[str] = set()
-    for chunk in _chunks(sorted(wanted), 500):
+    for chunk in in_lists(sorted(wanted)):
         known.update(session.scalars(select(Station.id).where(Station.id.in_(chunk))))
     rows = [{"station_id": station_id, "action": command_name(command),
              "request": redacted(command), "outcome": "pending",
@@ -278,10 +279,6 @@ def _close_many(session: Session, deliveries: Sequence[Delivery]) -> None:
          "new_response": to_jsonable(d.result) if d.result is not None else None,
          "new_error": d.error.message if d.error is not None else None,
          "done_at": d.done_at} for d in deliveries])
-
-
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _remember_configuration(session: Session, station_id: str, command: Command,

@@ -33,13 +33,13 @@ from chargegrid.domain.commands import (
     SendLocalList,
 )
 from chargegrid.errors import ChargeGridError, NotFoundError
+from chargegrid.store.in_lists import in_lists
 from chargegrid.store.models import IdToken, Station
 from chargegrid.store.models.local_lists import LocalListHeld, LocalListPending, LocalListState
 from chargegrid.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-CHUNK = 500  # tokens per IN (...) query: well under every backend's parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +98,14 @@ def queue_tokens(session: Session, *, tokens: Collection[str], now: datetime) ->
         return 0
     wanted = set(tokens)
     existing: set[tuple[str, str]] = set()
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in in_lists(sorted(wanted)):
         existing.update((s, t) for s, t in session.execute(
             select(LocalListPending.station_id, LocalListPending.token)
             .where(LocalListPending.token.in_(chunk))))
     if existing:
         # A newer change of a token already queued: moving queued_at forward keeps an
         # update already in flight from settling it.
-        for chunk in _chunks(sorted({t for _, t in existing})):
+        for chunk in in_lists(sorted({t for _, t in existing})):
             session.execute(update(LocalListPending).where(LocalListPending.token.in_(chunk))
                             .values(queued_at=now))
     new = [{"station_id": s, "token": t, "queued_at": now}
@@ -125,7 +125,7 @@ def desired_entries(session: Session, *, now: datetime, organisation_id: int,
     if tokens is None:
         rows.extend((r[0], r[1], r[2]) for r in session.execute(query))
     else:
-        for chunk in _chunks(sorted(set(tokens))):
+        for chunk in in_lists(sorted(set(tokens))):
             rows.extend((r[0], r[1], r[2])
                         for r in session.execute(query.where(IdToken.token.in_(chunk))))
     return {token: LocalListEntry(token, "Accepted", expiry, parent)
@@ -235,10 +235,6 @@ def _as_entry(row: LocalListHeld) -> LocalListEntry:
 def _held_row(station_id: str, entry: LocalListEntry) -> dict[str, Any]:
     return {"station_id": station_id, "token": entry.id_tag, "status": entry.status,
             "expires_at": entry.expiry, "parent_id_tag": entry.parent_id_tag}
-
-
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
 # -- pushing to stations ----------------------------------------------------------------------
