@@ -123,6 +123,16 @@ def live_limits(calls: StampedCalls, since: float = 0.0) -> list[tuple[float, fl
     return out
 
 
+def _limit_changes(calls: StampedCalls, since: float) -> list[tuple[float, float]]:
+    """The live profiles received after `since` that changed the station's limit."""
+    out, last = [], None
+    for at, limit in live_limits(calls):
+        if at > since and last is not None and abs(limit - last) >= 0.05:
+            out.append((at, limit))
+        last = limit
+    return out
+
+
 def emit(kind: str, **data: Any) -> None:
     print(json.dumps({"kind": kind, **data}), flush=True)
 
@@ -221,7 +231,9 @@ async def field(args: argparse.Namespace) -> None:
             await asyncio.sleep(0.5)
         else:
             emit("warning", message="no steady state before the settle timeout")
-        emit("steady", seconds=round(time.monotonic() - started, 1))
+        held = sorted(x[-1][1] for x in (live_limits(c) for c in calls) if x)
+        emit("steady", seconds=round(time.monotonic() - started, 1),
+             limits=(held[0], statistics.median(held), held[-1]) if held else None)
 
         for step in range(args.steps):
             before = [(x[-1][1] if x else None) for x in (live_limits(c) for c in calls)]
@@ -245,12 +257,21 @@ async def field(args: argparse.Namespace) -> None:
             received = sum(len(live_limits(c, t0)) for c in calls)
             in_reaction = sum(1 for c in calls for at, _ in live_limits(c, t0) if at <= t_last)
             limits = [lim for _, lim in first.values()]
+            await asyncio.sleep(args.gap)
+            # Settling: the last live profile in the window that changed a limit (the rest of
+            # a paced raise, a straggler), and the latest stations' limits before and after.
+            changes = [at for c in calls for at, _ in _limit_changes(c, t0)]
+            late = sorted(first.items(), key=lambda kv: kv[1][0])[-3:]
+            held = sorted(x[-1][1] for x in (live_limits(c) for c in calls) if x)
             emit("step", step=step, t0=t0, base=base["value"], affected=len(first),
+                 settled_s=(max(changes) - t0) if changes else None,
+                 held=(held[0], statistics.median(held), held[-1]) if held else None,
+                 latest=[(station_id(n), before[n], lim, round(at - t0, 3))
+                         for n, (at, lim) in late],
                  stations=len(calls), reaction_s=t_last - t0,
                  first_s=(min(at for at, _ in first.values()) - t0) if first else None,
                  profiles_in_reaction=in_reaction, profiles_in_window=received,
                  limit_min=min(limits, default=None), limit_max=max(limits, default=None))
-            await asyncio.sleep(args.gap)
         meter_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await meter_task
@@ -322,6 +343,7 @@ class CycleLog:
 
 async def run(args: argparse.Namespace) -> None:
     from chargegrid.control.controller import ControllerOptions
+    from chargegrid.control.profile_plan import PlanOptions
     from chargegrid.runtime import Runtime, tune_gc_for_serving
     from chargegrid.settings import Settings
 
@@ -337,6 +359,8 @@ async def run(args: argparse.Namespace) -> None:
         runtime.control._options = ControllerOptions(
             period_s=3600.0, max_parallel_sends=args.parallel_sends,
             reading_margin_s=args.reading_margin_s,
+            plan=(PlanOptions() if args.raise_fraction is None
+                  else PlanOptions(raise_fraction=args.raise_fraction)),
             remeasure_delay_s=None if args.remeasure_delay_s < 0 else args.remeasure_delay_s)
         await runtime.start_control()
         controller = runtime.control.controllers[site_id]
@@ -394,9 +418,17 @@ def report(args: argparse.Namespace, steps: list[dict[str, Any]],
            timings: list[dict[str, float]]) -> None:
     print()
     print("| step | base A | affected | first s | reaction s | profiles (by reaction / "
-          "window) | cycles started | alloc ms (reacting cycle) | cycle ms (reacting cycle) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "window) | cycles started | alloc ms (reacting cycle) | cycle ms (reacting cycle) | "
+          "last change s | first new limits | limits at the next step (min / median / max, "
+          "share A) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     reactions, allocs, cycle_ms, sent = [], [], [], []
+    size = sizing(args.stations)
+
+    def share(base: float) -> float:
+        """Every station's limit when the site is fully used at this base load."""
+        return SHARE_HIGH_BASE_A if base >= size["base_high"] else SHARE_LOW_BASE_A
+
     for s in steps:
         t0, t_last = s["t0"], s["t0"] + s["reaction_s"]
         after = [c for c in cycles if t0 <= c[0] <= t_last]
@@ -412,11 +444,19 @@ def report(args: argparse.Namespace, steps: list[dict[str, Any]],
               f"{(s['first_s'] or 0):.3f} | {s['reaction_s']:.3f} | "
               f"{s['profiles_in_reaction']} / {s['profiles_in_window']} | {len(after)} | "
               f"{first[2] if first else float('nan'):.1f} | "
-              f"{(first[1] - first[0]) * 1000 if first else float('nan'):.0f} |")
+              f"{(first[1] - first[0]) * 1000 if first else float('nan'):.0f} | "
+              f"{s['settled_s'] if s['settled_s'] is not None else float('nan'):.3f} | "
+              f"{s['limit_min']}–{s['limit_max']} | "
+              f"{' / '.join(f'{v:.1f}' for v in s['held']) if s['held'] else '-'} "
+              f"({share(s['base']):.0f}) |")
     if not reactions:
         print("no step measured")
         return
     if args.cycle_detail:
+        print()
+        print("latest stations of each step (station, limit before, first new limit, s):")
+        for s in steps:
+            print(f"  step {s['step']}: {s['latest']}")
         print()
         print("cycles around each step (start and end relative to the step, sent, ms by phase):")
         for s in steps:
@@ -464,6 +504,8 @@ def main() -> None:
                              "the raise (TriggerMessage MeterValues); < 0: never")
     parser.add_argument("--reading-margin-s", type=float, default=3.0,
                         help="controller: reading_margin_s (meter latency margin)")
+    parser.add_argument("--raise-fraction", type=float, default=None,
+                        help="controller: PlanOptions.raise_fraction (default: the product's)")
     parser.add_argument("--parallel-sends", type=int, default=64,
                         help="controller: max_parallel_sends")
     parser.add_argument("--field-validation", action="store_true",

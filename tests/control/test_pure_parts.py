@@ -89,6 +89,28 @@ def test_snapshot_counts_a_chargers_excess_as_load() -> None:
     assert snap.scenario["base_load_a"]["UV1"] == {"L1": 9.0, "L2": 9.0, "L3": 9.0}
 
 
+def test_snapshot_judges_vehicles_by_samples_taken_under_their_current_limit() -> None:
+    # Samples at NOW; C was raised to 16 A and A lowered to 10 A after them: C's 3 A is
+    # its old limit, not tapering, and A's 20 A its old draw, not a charger over its limit.
+    live = LiveState()
+    _charging(live, "A", {"L1": 20.0, "L2": 20.0, "L3": 20.0})
+    _charging(live, "C", {"L1": 3.0, "L2": 3.0, "L3": 3.0})
+    later = NOW + timedelta(seconds=1)
+    sent = {"A": SentLimit(10.0, NOW + timedelta(minutes=2), "TxProfile", changed_at=later),
+            "C": SentLimit(16.0, NOW + timedelta(minutes=2), "TxProfile", changed_at=later)}
+    snap = snapshot.build(_site(_point("A"), _point("C")), live, later, sent, {})
+    stations = {s["id"]: s for s in snap.scenario["stations"]}
+    assert stations["C"]["max_a"] == 32.0
+    assert snap.flagged == () and snap.scenario["base_load_a"] == {}
+    # The next samples are taken under the new limits: they count.
+    then = later + timedelta(seconds=1)
+    live.apply(PhaseCurrents("A", 1, {"L1": 20.0, "L2": 20.0, "L3": 20.0}, then))
+    live.apply(PhaseCurrents("C", 1, {"L1": 3.0, "L2": 3.0, "L3": 3.0}, then))
+    snap = snapshot.build(_site(_point("A"), _point("C")), live, then, sent, {})
+    stations = {s["id"]: s for s in snap.scenario["stations"]}
+    assert stations["C"]["max_a"] == 6.0 and snap.flagged == ("A",)
+
+
 def test_fallbacks_fit_every_fuse_with_everyone_at_once() -> None:
     points = tuple(_point(f"P{i}", ("L1", "L2", "L3")[i % 3]) for i in range(3))
     limits = fallback.plan(_site(*points, unbalance_limit_a=None))

@@ -93,6 +93,12 @@ def compute(nodes: list[dict[str, Any]], measured: Mapping[str, PhaseLoad | None
     return BaseLoadResult(base, limits, tuple(sorted(stale)))
 
 
+def read_through(nodes: list[dict[str, Any]], metered: set[str]) -> set[str]:
+    """Every node whose load a meter in `metered` reads: those nodes and their subtrees. A
+    raise of a point there shows at that meter before the point's own samples show it."""
+    return _subtree(_children(nodes), metered)
+
+
 def _bottom_up(tree: dict[str, list[str]], metered: set[str]) -> list[str]:
     """Metered nodes, every one after the metered nodes below it."""
     order: list[str] = []

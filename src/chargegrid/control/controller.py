@@ -39,6 +39,7 @@ from chargegrid.control.profile_plan import (
     live_profile,
     needs_send,
 )
+from chargegrid.control.raise_pacing import paced_limit
 from chargegrid.control.remeasure import Remeasure
 from chargegrid.control.rotation import Rotation
 from chargegrid.control.site_config import PointConfig, SiteConfig
@@ -192,12 +193,21 @@ class SiteController:
         allocation = self._allocate(snap.scenario)
         limits = {pid: float(v["limit_a"]) for pid, v in allocation["stations"].items()}
         sends = self._idle_default_resets(config, now)
+        plan = self.options.plan
+        # Only a raise a meter reads before the point's samples do needs pacing.
+        metered = base_load.read_through(list(config.topology.get("nodes", [])), set(base))
         for pid, point in points.items():
             evse = self.live.station(point.station_id).evse(point.evse_id)
             if not evse.in_session or not self.live.station(point.station_id).connected:
                 continue
-            if needs_send(self.sent.get(pid), limits.get(pid, 0.0), now, self.options.plan):
-                sends[pid] = limits.get(pid, 0.0)
+            target, step = limits.get(pid, 0.0), plan.step_a
+            if point.node in metered:
+                step = plan.paced_step_a
+                target = paced_limit(target, self._effective_limit(pid, now),
+                                     fraction=plan.raise_fraction, step_a=step,
+                                     min_a=point.min_a)
+            if needs_send(self.sent.get(pid), target, now, plan, step_a=step):
+                sends[pid] = target
         self.rotation.record(limits, set(points), now)
         watch.lap("allocate")
         failed = await self._push({p.point_id: p for p in config.points}, sends, now, watch)
@@ -354,7 +364,13 @@ class SiteController:
                     assert profile.valid_to is not None
                     self._record_limit(pid, limits[pid], profile.valid_to, sent_at=sent_at)
                     self.purpose[pid] = purpose
-                    self.sent[pid] = SentLimit(limits[pid], profile.valid_to, purpose)
+                    # Changed as of its acceptance: a station's samples sent before it took
+                    # the profile reach us before its answer (one connection, in order).
+                    previous = self.sent.get(pid)
+                    changed_at = (previous.changed_at if previous is not None
+                                  and limits[pid] == previous.limit_a else self._clock.now())
+                    self.sent[pid] = SentLimit(limits[pid], profile.valid_to, purpose,
+                                               changed_at)
                 elif tried[pid] + 1 < len(self._purposes(pid)):
                     tried[pid] += 1
                     todo.append(pid)

@@ -27,30 +27,42 @@ LIVE_STACK_LEVEL = 5
 @dataclass(frozen=True, slots=True)
 class PlanOptions:
     step_a: float = 1.0
+    # Where a meter reads a raise before the point's samples do (raise_pacing.py): a raise
+    # goes this fraction of the way to the allocation per re-measure (below 0.5 so that it
+    # never comes back as a lowering; 1 sends raises whole), and may be as small as
+    # `paced_step_a`, so that the approach ends within paced_step_a / raise_fraction of the
+    # allocation instead of step_a / raise_fraction. A few rounds per change, then quiet.
+    raise_fraction: float = 0.45
+    paced_step_a: float = 0.3
     validity_s: int = 120
     renew_before_s: int = 45
 
 
 @dataclass(frozen=True, slots=True)
 class SentLimit:
-    """What a point was last told and until when that holds."""
+    """What a point was last told, until when that holds, and since when it has had that
+    limit (renewals keep it): a sample taken before then shows what the vehicle did with
+    the previous one."""
 
     limit_a: float
     valid_until: datetime
     purpose: Purpose
+    changed_at: datetime | None = None
 
 
 def needs_send(previous: SentLimit | None, limit_a: float, now: datetime,
-               options: PlanOptions) -> bool:
+               options: PlanOptions, *, step_a: float | None = None) -> bool:
     """True when the station must be told: first time, any lowering (as the station rounds
-    it), a raise of at least a step, a zero crossing, or renewal due."""
+    it), a raise of at least a step (`step_a`, by default the options' own), a zero
+    crossing, or renewal due."""
     if previous is None:
         return True
     if (previous.limit_a == 0) != (limit_a == 0):
         return True
     if floor_tenth(limit_a) < floor_tenth(previous.limit_a):
         return True
-    if abs(previous.limit_a - limit_a) >= options.step_a:
+    step = options.step_a if step_a is None else step_a
+    if floor_tenth(limit_a) - floor_tenth(previous.limit_a) >= step - 1e-9:
         return True
     return previous.valid_until - now <= timedelta(seconds=options.renew_before_s)
 

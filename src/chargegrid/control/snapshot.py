@@ -10,6 +10,8 @@ use, and what else loads each node.
   last live limit while that profile is still valid), on all of its phases.
 - A station drawing more than its limit has the excess counted as load on its grid phases,
   so a misbehaving charger cannot overload a node.
+- Both judge a vehicle by a sample taken under its current limit, never by one from before
+  the limit changed (see `_since_change`).
 """
 
 from __future__ import annotations
@@ -80,9 +82,10 @@ def build(config: SiteConfig, live: LiveState, now: datetime, sent: dict[str, Se
                 vehicle_phases = max(PHASES.index(p) for p in drawing) + 1
                 peak = max(measured.values())
                 given = sent.get(point.point_id)
-                if given is not None and peak + TAPER_MARGIN_A < given.limit_a:
+                current = given is not None and _since_change(evse.currents_at, given)
+                if given is not None and current and peak + TAPER_MARGIN_A < given.limit_a:
                     max_a = max(point.min_a, min(point.max_a, peak + TAPER_MARGIN_A))
-                if given is not None:
+                if given is not None and current:
                     for k, p in enumerate(PHASES):
                         excess = measured[p] - given.limit_a - EXCESS_TOLERANCE_A
                         if excess > 0:
@@ -110,6 +113,15 @@ def build(config: SiteConfig, live: LiveState, now: datetime, sent: dict[str, Se
     if config.topology.get("unbalance_limit_a") is not None:
         scenario["unbalance_limit_a"] = config.topology["unbalance_limit_a"]
     return Snapshot(scenario, points, tuple(offline), tuple(flagged))
+
+
+def _since_change(sampled_at: datetime | None, given: SentLimit) -> bool:
+    """Whether a sample was taken under the point's current limit. One taken before the
+    last change shows what the vehicle did with the previous limit: after a raise it would
+    read as tapering and undo the raise, after a lowering as a charger over its limit and
+    lower everyone else."""
+    return given.changed_at is None or (sampled_at is not None
+                                        and sampled_at > given.changed_at)
 
 
 def _tighter(limit: Any, override: PhaseLoad) -> dict[str, float]:
