@@ -19,7 +19,8 @@ One run, two processes (2 cores: server and clients do not share an event loop o
   reported in MeterValues` instead (the model before 2026-11-29): a meter that still sees
   a lowered car at its old current for up to a MeterValues interval, which no real meter
   does, and which the controller — crediting no point more than its limit in force, for
-  safety — must read as a base-load rise. After steady state it makes K steps,
+  safety — must read as a base-load rise. It makes K steps, each from a steady state (no
+  limit changed for `--quiet` s; `--no-settle-each` steps every `--gap` s instead),
   alternating a high base (every limit ~16 A -> ~10 A) and a low one (back up). A step is
   published at t0 (CLOCK_MONOTONIC, shared by both processes); each SetChargingProfile
   CALL is stamped as the station receives it. Reaction of a step = last station's first
@@ -29,7 +30,9 @@ One run, two processes (2 cores: server and clients do not share an event loop o
     flock /tmp/cg-cpu.lock .venv/bin/python bench/bench_ems_reaction.py --stations 1000 --steps 10
 
 Prints a table per step, median / p99 of the reaction, the controller's cycles (allocation
-ms, cycle ms, profiles sent). Each run is bounded (`--deadline`, 290 s by default).
+ms, cycle ms, profiles sent), when each step settled and the limits then held against the
+share every station gets when the site is fully used. Each run is bounded (`--deadline`,
+600 s by default).
 """
 
 from __future__ import annotations
@@ -219,21 +222,28 @@ async def field(args: argparse.Namespace) -> None:
                                for st in stations))
         emit("charging", seconds=round(time.monotonic() - started, 1))
 
-        # Steady state: every station holds a live limit and has reported its currents,
-        # and no live profile arrived for `quiet` seconds.
-        deadline = time.monotonic() + args.settle_timeout
-        while time.monotonic() < deadline:
-            last = [live_limits(c) for c in calls]
-            newest = max((x[-1][0] for x in last if x), default=0.0)
-            if (all(last) and all(any(r) for r in reported)
-                    and time.monotonic() - newest >= args.quiet):
-                break
-            await asyncio.sleep(0.5)
-        else:
+        async def settle() -> bool:
+            """Steady state: every station holds a live limit and has reported its currents,
+            and no live profile changed a limit for `quiet` seconds (renewals do not count).
+            A step measured from anything else measures the end of the previous one."""
+            deadline = time.monotonic() + args.settle_timeout
+            while time.monotonic() < deadline:
+                last = [live_limits(c) for c in calls]
+                newest = max((at for c in calls for at, _ in _limit_changes(c, 0.0)),
+                             default=0.0)
+                if (all(last) and all(any(r) for r in reported)
+                        and time.monotonic() - newest >= args.quiet):
+                    return True
+                await asyncio.sleep(0.5)
             emit("warning", message="no steady state before the settle timeout")
-        held = sorted(x[-1][1] for x in (live_limits(c) for c in calls) if x)
-        emit("steady", seconds=round(time.monotonic() - started, 1),
-             limits=(held[0], statistics.median(held), held[-1]) if held else None)
+            return False
+
+        def held() -> tuple[float, float, float] | None:
+            limits = sorted(x[-1][1] for x in (live_limits(c) for c in calls) if x)
+            return (limits[0], statistics.median(limits), limits[-1]) if limits else None
+
+        await settle()
+        emit("steady", seconds=round(time.monotonic() - started, 1), limits=held())
 
         for step in range(args.steps):
             before = [(x[-1][1] if x else None) for x in (live_limits(c) for c in calls)]
@@ -258,14 +268,14 @@ async def field(args: argparse.Namespace) -> None:
             in_reaction = sum(1 for c in calls for at, _ in live_limits(c, t0) if at <= t_last)
             limits = [lim for _, lim in first.values()]
             await asyncio.sleep(args.gap)
-            # Settling: the last live profile in the window that changed a limit (the rest of
-            # a paced raise, a straggler), and the latest stations' limits before and after.
+            settled = await settle() if args.settle_each else True
+            # Settling: the last live profile that changed a limit (the rest of a paced
+            # raise, a straggler), the limits then held, the latest stations.
             changes = [at for c in calls for at, _ in _limit_changes(c, t0)]
             late = sorted(first.items(), key=lambda kv: kv[1][0])[-3:]
-            held = sorted(x[-1][1] for x in (live_limits(c) for c in calls) if x)
             emit("step", step=step, t0=t0, base=base["value"], affected=len(first),
-                 settled_s=(max(changes) - t0) if changes else None,
-                 held=(held[0], statistics.median(held), held[-1]) if held else None,
+                 settled_s=(max(changes) - t0) if changes and settled else None,
+                 held=held(),
                  latest=[(station_id(n), before[n], lim, round(at - t0, 3))
                          for n, (at, lim) in late],
                  stations=len(calls), reaction_s=t_last - t0,
@@ -377,6 +387,7 @@ async def run(args: argparse.Namespace) -> None:
             sys.executable, __file__, "--field", "--url", url, "--topic", topic,
             "--stations", str(args.stations), "--steps", str(args.steps),
             "--window", str(args.window), "--gap", str(args.gap), "--quiet", str(args.quiet),
+            *([] if args.settle_each else ["--no-settle-each"]),
             "--settle-timeout", str(args.settle_timeout), "--meter", args.meter,
             "--meter-values-s", str(args.meter_values_s),
             *(["--field-validation"] if args.field_validation else []),
@@ -419,8 +430,8 @@ def report(args: argparse.Namespace, steps: list[dict[str, Any]],
     print()
     print("| step | base A | affected | first s | reaction s | profiles (by reaction / "
           "window) | cycles started | alloc ms (reacting cycle) | cycle ms (reacting cycle) | "
-          "last change s | first new limits | limits at the next step (min / median / max, "
-          "share A) |")
+          "settled s (last limit change) | first new limits | limits once settled (min / "
+          "median / max, share A) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     reactions, allocs, cycle_ms, sent = [], [], [], []
     size = sizing(args.stations)
@@ -459,9 +470,12 @@ def report(args: argparse.Namespace, steps: list[dict[str, Any]],
             print(f"  step {s['step']}: {s['latest']}")
         print()
         print("cycles around each step (start and end relative to the step, sent, ms by phase):")
-        for s in steps:
+        for k, s in enumerate(steps):
+            until = steps[k + 1]["t0"] if k + 1 < len(steps) else math.inf
             for (start, end, _, n), laps in zip(cycles, timings, strict=True):
-                if s["t0"] - 5 <= start <= s["t0"] + s["reaction_s"] + 1:
+                # every cycle around the reaction, then those that sent (the settling)
+                if (s["t0"] - 5 <= start <= s["t0"] + s["reaction_s"] + 1
+                        or (n and s["t0"] + s["reaction_s"] + 1 < start < until)):
                     print(f"  step {s['step']}: {start - s['t0']:+.3f} .. {end - s['t0']:+.3f} s,"
                           f" sent {n}, {laps}")
     print()
@@ -487,10 +501,16 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=10.0,
                         help="seconds a step waits for every station's new profile")
     parser.add_argument("--gap", type=float, default=4.0, help="seconds between steps")
-    parser.add_argument("--quiet", type=float, default=4.0,
-                        help="steady state: seconds without a live profile")
-    parser.add_argument("--settle-timeout", type=float, default=90.0)
-    parser.add_argument("--deadline", type=float, default=290.0,
+    parser.add_argument("--quiet", type=float, default=8.0,
+                        help="steady state: seconds without a live profile changing a limit "
+                             "(longer than a paced raise's round: re-measure + margin + a "
+                             "reading)")
+    parser.add_argument("--no-settle-each", dest="settle_each", action="store_false",
+                        help="step every --gap seconds instead of waiting for steady state "
+                             "before each step (steps then land on the previous one's end)")
+    parser.add_argument("--settle-timeout", type=float, default=90.0,
+                        help="at most this long waiting for steady state (start, each step)")
+    parser.add_argument("--deadline", type=float, default=600.0,
                         help="the whole run stops after this many seconds")
     parser.add_argument("--sqlite-synchronous", choices=("FULL", "NORMAL"), default="FULL",
                         help="server database durability (FULL is the default setting)")

@@ -4,6 +4,8 @@ limit back down (the swing)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 
 from chargegrid.bus.events import PhaseCurrents, StationConnected, TransactionStarted
 from chargegrid.clock import FixedClock
-from chargegrid.control.controller import ControllerOptions, SiteController
+from chargegrid.control.controller import RECHECK_SLACK_S, ControllerOptions, SiteController
 from chargegrid.control.profile_plan import PlanOptions
 from chargegrid.control.raise_pacing import paced_limit
 from chargegrid.control.site_config import PointConfig, SiteConfig
@@ -84,12 +86,14 @@ class Accepted:
         status = "Accepted"
 
 
-def _controller(site: Site, fraction: float) -> tuple[SiteController, SiteConfig]:
-    options = ControllerOptions(remeasure_delay_s=None,
-                                plan=PlanOptions(step_a=1.0, raise_fraction=fraction))
+def _controller(site: Site, fraction: float, **options: Any
+                ) -> tuple[SiteController, SiteConfig]:
+    options = {"remeasure_delay_s": None, **options,
+               "plan": PlanOptions(step_a=1.0, raise_fraction=fraction)}
     controller = SiteController(site_id=1, sessions=None, commands=site,  # type: ignore[arg-type]
                                 clock=site.clock, meters=site,  # type: ignore[arg-type]
-                                external_limits=lambda _: {}, options=options)
+                                external_limits=lambda _: {},
+                                options=ControllerOptions(**options))
     points = tuple(PointConfig(pid, pid, 1, "HV", "L1", "R", 32.0) for pid in site.drawn)
     config = SiteConfig(1, "dynamic", {"fallback": {"mode": "zero"},
                                        "nodes": [{"id": "HV", "limit_a": LIMIT_A}]}, points)
@@ -162,3 +166,26 @@ async def test_whole_raises_swing() -> None:
     # not even settle before the fall: every start from 0 A swings).
     _, batches = await _run(1.0)
     assert _lowered(batches)
+
+
+async def test_a_raise_is_followed_by_a_cycle_once_it_can_be_credited() -> None:
+    # A steady meter does not wake the controller, and the period is an hour: the next
+    # round of a paced raise comes from the cycle the raise itself schedules.
+    site = Site(FixedClock(T), base=36.0)
+    controller, _ = _controller(site, 0.45, period_s=3600, debounce_s=0.0,
+                                reading_margin_s=0.1)
+    task = asyncio.create_task(controller.run())
+    try:
+        controller.wake()
+        async with asyncio.timeout(5):
+            while controller.cycles < 1:
+                await asyncio.sleep(0.01)
+        assert site.sent and all(v == 7.2 for v in site.sent[-1].values())  # raised from 0
+        assert controller.cycles == 1
+        async with asyncio.timeout(RECHECK_SLACK_S + 2):
+            while controller.cycles < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

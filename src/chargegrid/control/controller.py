@@ -59,6 +59,9 @@ PhaseLoad = dict[str, float]
 # Readings and MeterValues are stamped on receipt, a little after they were measured: the
 # EV credit looks this much either side of the readings (see ev_credit.py).
 READING_MARGIN = timedelta(seconds=3)
+# After a raise, the cycle that may credit it runs this long after the re-measure and the
+# reading margin: the triggered samples' round trip and one meter reading.
+RECHECK_SLACK_S = 1.5
 # Temporary limits imposed from outside (grid operator signal, API): node → per-phase amps.
 ExternalLimits = Callable[[datetime], dict[str, PhaseLoad]]
 
@@ -131,6 +134,7 @@ class SiteController:
         # Fallback limit each point's station holds on its current connection.
         self._fallback_held: dict[str, float] = {}
         self._wake = asyncio.Event()
+        self._recheck: asyncio.TimerHandle | None = None
         self.last: CycleReport | None = None
         self.cycles = 0
         self.history = LoadHistory(site_id)
@@ -165,6 +169,8 @@ class SiteController:
                 except Exception:
                     log.exception("site %s: control cycle failed", self.site_id)
         finally:
+            if self._recheck is not None:
+                self._recheck.cancel()
             await self.remeasure.close()
 
     async def cycle(self) -> CycleReport | None:
@@ -334,7 +340,18 @@ class SiteController:
         # Their samples show the old current until re-measured: ask for one (remeasure.py).
         self.remeasure.after_raise((pid, points[pid].station_id, points[pid].evse_id)
                                    for pid in raise_ if pid not in failed)
+        if any(pid not in failed for pid in raise_):
+            self._recheck_after_raise()
         return failed
+
+    def _recheck_after_raise(self) -> None:
+        """Run a cycle once the raise can be credited: a paced raise goes on from there
+        (raise_pacing.py), and a steady meter would not wake us before the period."""
+        delay = ((self.options.remeasure_delay_s or 0.0) + self.options.reading_margin_s
+                 + RECHECK_SLACK_S)
+        if self._recheck is not None:
+            self._recheck.cancel()
+        self._recheck = asyncio.get_running_loop().call_later(delay, self._wake.set)
 
     async def _deliver(self, points: dict[str, PointConfig], limits: dict[str, float],
                        now: datetime) -> dict[str, str]:
