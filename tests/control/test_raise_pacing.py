@@ -23,22 +23,25 @@ T = datetime(2026, 6, 1, 12, tzinfo=UTC)
 PHASES = ("L1", "L2", "L3")
 
 
-@pytest.mark.parametrize(("allocated", "in_force", "expected"), [
-    (10.0, 16.0, 10.0),     # a lowering is never paced
-    (16.0, 16.0, 16.0),
-    (16.0, 10.0, 12.7),     # 45 % of the way
-    (11.5, 10.0, 10.0),     # 45 % of 1.5 A is under the (paced) step: held where it is
-    (32.0, 0.0, 14.4),      # a stopped vehicle restarts at 45 % of its allocation ...
-    (8.0, 0.0, 6.0),        # ... and at its minimum at least
+@pytest.mark.parametrize(("allocated", "in_force", "credited", "expected"), [
+    (10.0, 16.0, 16.0, 10.0),     # a lowering is never paced
+    (16.0, 16.0, 16.0, 16.0),
+    (16.0, 10.0, 10.0, 12.7),     # 45 % of the way
+    (11.5, 10.0, 10.0, 10.0),     # 45 % of 1.5 A is under the step: held where it is
+    (32.0, 0.0, 0.0, 14.4),       # a stopped vehicle restarts at 45 % of its allocation ...
+    (8.0, 0.0, 0.0, 6.0),         # ... and at its minimum at least
+    (16.0, 12.7, 10.0, 12.7),     # raised to 12.7, not yet counted: no second raise on top
+    (16.0, 12.7, 12.7, 14.1),     # counted: the next round
 ])
-def test_paced_limit(allocated: float, in_force: float, expected: float) -> None:
-    paced = paced_limit(allocated, in_force, fraction=0.45, step_a=1.0, min_a=6.0)
+def test_paced_limit(allocated: float, in_force: float, credited: float,
+                     expected: float) -> None:
+    paced = paced_limit(allocated, in_force, credited, fraction=0.45, step_a=1.0, min_a=6.0)
     assert paced == pytest.approx(expected)
     assert paced <= allocated  # never more than the allocation: every node stays inside
 
 
 def test_fraction_one_sends_raises_whole() -> None:
-    assert paced_limit(16.0, 10.0, fraction=1.0, step_a=1.0, min_a=6.0) == 16.0
+    assert paced_limit(16.0, 10.0, 10.0, fraction=1.0, step_a=1.0, min_a=6.0) == 16.0
 
 
 # -- the swing, with the real controller ------------------------------------------------------

@@ -29,7 +29,7 @@ from chargegrid.control.ev_credit import (
     limit_cap,
     point_credit,
 )
-from chargegrid.control.live_state import LiveState
+from chargegrid.control.live_state import PHASE_DRAW_A, LiveState
 from chargegrid.control.load_history import LoadHistory
 from chargegrid.control.profile_plan import (
     PlanOptions,
@@ -135,6 +135,9 @@ class SiteController:
         self._fallback_held: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._recheck: asyncio.TimerHandle | None = None
+        # Per point, the current this cycle's EV credit counted (on the phases it draws
+        # on): what a raise shows up as base load above, so raises are paced from it.
+        self._credited: dict[str, float] = {}
         self.last: CycleReport | None = None
         self.cycles = 0
         self.history = LoadHistory(site_id)
@@ -209,7 +212,8 @@ class SiteController:
             target, step = limits.get(pid, 0.0), plan.step_a
             if point.node in metered:
                 step = plan.paced_step_a
-                target = paced_limit(target, self._effective_limit(pid, now),
+                in_force = self._effective_limit(pid, now)
+                target = paced_limit(target, in_force, self._credited.get(pid, in_force),
                                      fraction=plan.raise_fraction, step_a=step,
                                      min_a=point.min_a)
             if needs_send(self.sent.get(pid), target, now, plan, step_a=step):
@@ -275,6 +279,7 @@ class SiteController:
                             ) -> tuple[dict[str, PhaseLoad], dict[str, PhaseLoad],
                                        tuple[str, ...]]:
         """Dynamic sites: base load from fresh meters, static budgets where they are stale."""
+        self._credited.clear()
         if config.mode != "dynamic" or self.meters is None:
             return {}, {}, ()
         # Each point is credited what it drew when the meters read, never more (that would
@@ -292,7 +297,10 @@ class SiteController:
                                                 fallback_a)
             cap = limit_cap(self._effective_limit(pid, now) if least is None else least,
                             point.min_a)
-            credit = by_grid_phase(point_credit(evse, cap, window), point.grid_phases(), PHASES)
+            by_phase = point_credit(evse, cap, window)
+            self._credited[pid] = min((a for a in by_phase.values() if a > PHASE_DRAW_A),
+                                      default=0.0)
+            credit = by_grid_phase(by_phase, point.grid_phases(), PHASES)
             node_ev = ev.setdefault(point.node, dict.fromkeys(PHASES, 0.0))
             node_spare = spare.setdefault(point.node, dict.fromkeys(PHASES, 0.0))
             for phase in PHASES:
