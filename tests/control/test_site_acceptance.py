@@ -13,13 +13,11 @@ controller until its meter reports it, so between the step and the controller's 
 a node may exceed its limit by at most that rise. And the capacity is used: each time demand
 exceeds supply, the connection point (HV) reaches ≥ 90 % on its busiest phase.
 
-NOT collected by default (the file name does not start with `test_`) until it has a clean
-record: before the EV-credit fix of b95c9c4 about half the runs exceeded a node by 0.5-12 A;
-since then no run has exceeded one, but a few did not finish or fell short of 100 physics
-samples (see docs/ems-control.md, "Acceptance test"). Run it explicitly:
+Part of the suite since 2026-11-30 (it was run by its path only until it had a clean
+record: see docs/ems-control.md, "Acceptance test"). Alone:
 
     CHARGEGRID_TEST_DATABASE=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider \
-        tests/control/acceptance_site.py
+        tests/control/test_site_acceptance.py
 """
 
 from __future__ import annotations
