@@ -82,10 +82,9 @@ def build(config: SiteConfig, live: LiveState, now: datetime, sent: dict[str, Se
                 vehicle_phases = max(PHASES.index(p) for p in drawing) + 1
                 peak = max(measured.values())
                 given = sent.get(point.point_id)
-                current = given is not None and _since_change(evse.currents_at, given)
-                if given is not None and current and peak + TAPER_MARGIN_A < given.limit_a:
-                    max_a = max(point.min_a, min(point.max_a, peak + TAPER_MARGIN_A))
-                if given is not None and current:
+                if given is not None and _since_change(evse.currents_at, given):
+                    if peak + TAPER_MARGIN_A < given.limit_a:
+                        max_a = max(point.min_a, min(point.max_a, peak + TAPER_MARGIN_A))
                     for k, p in enumerate(PHASES):
                         excess = measured[p] - given.limit_a - EXCESS_TOLERANCE_A
                         if excess > 0:
