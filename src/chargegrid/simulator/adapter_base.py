@@ -37,6 +37,9 @@ class StationOptions:
     status_step: float = 0.05
     # Profile purposes (1.6 names) this charger refuses, as some real ones refuse TxProfile.
     rejected_purposes: frozenset[str] = frozenset()
+    # A faulty charger: it accepts charging profiles and lets the vehicle draw what it wants
+    # up to the connector's rating (the controller must notice from its meter values).
+    ignores_limits: bool = False
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
 
 

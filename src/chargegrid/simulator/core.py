@@ -55,11 +55,13 @@ class StationCore:
     """All state of one simulated station; one instance per station, never shared."""
 
     def __init__(self, station_id: str, *, connectors: int, clock: Clock,
-                 max_current: float = 32.0, events: StationEvents) -> None:
+                 max_current: float = 32.0, events: StationEvents,
+                 ignores_limits: bool = False) -> None:
         if connectors < 1:
             raise ValueError("a station needs at least one connector")
         self.station_id = station_id
         self.clock = clock
+        self.ignores_limits = ignores_limits
         self.events = events
         self.connectors = {cid: Connector(cid, max_current, offered=Limit(max_current))
                            for cid in range(1, connectors + 1)}
@@ -107,10 +109,12 @@ class StationCore:
         demands: dict[int, float] = {}
         for conn in self.connectors.values():
             own = connector_limit(pool, conn.id, now, self.tx_context(conn))
-            conn.offered = Limit(conn.max_current).capped(own)
+            conn.offered = Limit(conn.max_current)
+            if not self.ignores_limits:
+                conn.offered = conn.offered.capped(own)
             if conn.vehicle is not None and conn.transaction is not None:
                 demands[conn.id] = max(conn.vehicle.draw(conn.offered.amps, conn.offered.phases))
-        cap = station_cap(pool, now)
+        cap = None if self.ignores_limits else station_cap(pool, now)
         if cap is not None:
             shares = share_cap(cap.amps, demands)
             for conn in self.connectors.values():

@@ -77,7 +77,8 @@ class SimulatedStation:
                  response_timeout: float = 30.0, backoff_initial: float = 1.0,
                  backoff_max: float = 60.0, vendor: str = "ChargeGrid",
                  model: str = "SimCharger",
-                 reject_profile_purposes: tuple[str, ...] = ()) -> None:
+                 reject_profile_purposes: tuple[str, ...] = (),
+                 ignores_limits: bool = False) -> None:
         if ocpp not in SUPPORTED_VERSIONS:
             raise ValueError(f"OCPP {ocpp} is not supported by the simulator "
                              f"(use one of {', '.join(SUPPORTED_VERSIONS)})")
@@ -88,6 +89,7 @@ class SimulatedStation:
             connectors=connectors, max_current=max_current,
             heartbeat_interval=heartbeat_interval, meter_interval=meter_interval,
             vendor=vendor, model=model, rejected_purposes=frozenset(reject_profile_purposes),
+            ignores_limits=ignores_limits,
             connection=ConnectionOptions(password=password, ca_file=ca_file,
                                          response_timeout=response_timeout,
                                          backoff_initial=backoff_initial,

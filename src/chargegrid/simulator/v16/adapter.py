@@ -44,7 +44,8 @@ class V16Adapter(AdapterBase):
                                     meter_interval=options.meter_interval,
                                     on_change=self._configuration_changed)
         self.core = StationCore(station_id, connectors=options.connectors, clock=clock,
-                                max_current=options.max_current, events=self)
+                                max_current=options.max_current, events=self,
+                                ignores_limits=options.ignores_limits)
         self.outbox = Outbox(max_attempts=lambda: int(
             self.config.number("TransactionMessageAttempts")))
         self.connection = Connection(self, url, options.connection)

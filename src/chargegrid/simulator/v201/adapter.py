@@ -72,7 +72,8 @@ class V201Adapter(AdapterBase):
     def __init__(self, station_id: str, url: str, options: StationOptions, clock: Clock) -> None:
         super().__init__(station_id, options)
         self.core = Core201(station_id, connectors=options.connectors, clock=clock,
-                            max_current=options.max_current, events=self)
+                            max_current=options.max_current, events=self,
+                            ignores_limits=options.ignores_limits)
         self.config = DeviceModel(
             evses=options.connectors, heartbeat_interval=options.heartbeat_interval,
             meter_interval=options.meter_interval, vendor=options.vendor, model=options.model,
