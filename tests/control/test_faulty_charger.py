@@ -5,15 +5,12 @@ it shares is kept (within the 1 A tolerance) by lowering the others."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
-from chargegrid.control.controller import ControllerOptions
-from chargegrid.control.profile_plan import FALLBACK_PROFILE_ID, PlanOptions
+from chargegrid.control.profile_plan import FALLBACK_PROFILE_ID
 from chargegrid.control.snapshot import EXCESS_TOLERANCE_A
 from chargegrid.runtime import Runtime
 from chargegrid.simulator import SimulatedStation, Vehicle
-from chargegrid.store.models import Site, Station
-from tests.helpers import seed
+from tests.control.one_fuse_site import start_one_fuse_site
 
 FUSE_A = 40.0
 FAULTY_DRAW_A = 30.0   # what the faulty charger's vehicle draws whatever it is told
@@ -22,23 +19,7 @@ TIMEOUT = 30.0
 
 async def test_a_charger_over_its_limit_is_flagged_and_the_fuse_kept(
         runtime: Runtime, ocpp_url: str) -> None:
-    seed(runtime, station_ids=("BAD", "OK"))
-    now = datetime.now(UTC)
-    with runtime.sessions() as s:
-        site = Site(name="faulty charger", mode="static", created_at=now, updated_at=now,
-                    topology={"format": "chargegrid-scenario/1", "fallback": {"mode": "zero"},
-                              "nodes": [{"id": "HV", "limit_a": FUSE_A}]})
-        s.add(site)
-        s.flush()
-        for sid in ("BAD", "OK"):
-            station = s.get(Station, sid)
-            assert station is not None
-            station.site_id, station.node_id, station.max_current_a = site.id, "HV", 32.0
-            station.phase_rotation, station.field_rotation = "L1", "R"
-        s.commit()
-    runtime.control._options = ControllerOptions(period_s=0.5, debounce_s=0.05,
-                                                 plan=PlanOptions(step_a=0.5, validity_s=60))
-    await runtime.start_control()
+    await start_one_fuse_site(runtime, name="faulty charger", station_ids=("BAD", "OK"), fuse_a=FUSE_A)
     faulty = SimulatedStation("BAD", ocpp_url, connectors=1, meter_interval=0.1,
                               backoff_initial=0.05, backoff_max=0.2, ignores_limits=True)
     normal = SimulatedStation("OK", ocpp_url, connectors=1, meter_interval=0.1,

@@ -5,22 +5,18 @@ so the next vehicle does not start at the previous session's limit."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 
-from chargegrid.control.controller import ControllerOptions
 from chargegrid.control.profile_plan import (
     FALLBACK_PROFILE_ID,
     LIVE_PROFILE_ID,
     LIVE_STACK_LEVEL,
-    PlanOptions,
 )
 from chargegrid.runtime import Runtime
 from chargegrid.simulator import SimulatedStation, Vehicle
 from chargegrid.simulator.profiles import Purpose
-from chargegrid.store.models import Site, Station
-from tests.helpers import seed
+from tests.control.one_fuse_site import start_one_fuse_site
 
 FUSE_A = 24.0
 TIMEOUT = 30.0
@@ -34,23 +30,7 @@ def _total(stations: list[SimulatedStation]) -> list[float]:
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_station_rejecting_txprofile_is_driven_by_txdefaultprofile(
         runtime: Runtime, ocpp_url: str, version: str) -> None:
-    seed(runtime, station_ids=("REJ", "OK"))
-    now = datetime.now(UTC)
-    with runtime.sessions() as s:
-        site = Site(name="fallback purpose", mode="static", created_at=now, updated_at=now,
-                    topology={"format": "chargegrid-scenario/1", "fallback": {"mode": "zero"},
-                              "nodes": [{"id": "HV", "limit_a": FUSE_A}]})
-        s.add(site)
-        s.flush()
-        for sid in ("REJ", "OK"):
-            station = s.get(Station, sid)
-            assert station is not None
-            station.site_id, station.node_id, station.max_current_a = site.id, "HV", 32.0
-            station.phase_rotation, station.field_rotation = "L1", "R"
-        s.commit()
-    runtime.control._options = ControllerOptions(period_s=0.5, debounce_s=0.05,
-                                                 plan=PlanOptions(step_a=0.5, validity_s=60))
-    await runtime.start_control()
+    await start_one_fuse_site(runtime, name="fallback purpose", station_ids=("REJ", "OK"), fuse_a=FUSE_A)
     rejecting = SimulatedStation("REJ", ocpp_url, connectors=1, ocpp=version,
                                  meter_interval=0.1, backoff_initial=0.05, backoff_max=0.2,
                                  reject_profile_purposes=("TxProfile",))
